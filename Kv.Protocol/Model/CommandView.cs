@@ -1,0 +1,39 @@
+namespace Kv.Protocol;
+
+/// <summary>
+/// A parsed command whose key and value are slices of the parser's input: no copy, no allocation. Valid only as
+/// long as that input is. The server's hot path uses this form; <see cref="ToCommand"/> makes an owned copy.
+/// </summary>
+public readonly ref struct CommandView
+{
+    internal CommandView(ProtocolVersion version, CommandKind kind, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int frameLength)
+    {
+        Version = version;
+        Kind = kind;
+        RequestId = requestId;
+        Key = key;
+        Value = value;
+        FrameLength = frameLength;
+    }
+
+    /// <summary>The protocol version the command was sent in; the response must use the same one.</summary>
+    public ProtocolVersion Version { get; }
+
+    /// <summary>Which command this is.</summary>
+    public CommandKind Kind { get; }
+
+    /// <summary>The request id (version 1); always 0 in version 0.</summary>
+    public uint RequestId { get; }
+
+    /// <summary>The key of GET, SET and CLEAR; empty for PING.</summary>
+    public ReadOnlySpan<byte> Key { get; }
+
+    /// <summary>The value of SET, or the message of PING; empty for GET and CLEAR.</summary>
+    public ReadOnlySpan<byte> Value { get; }
+
+    /// <summary>The frame's total length in bytes.</summary>
+    public int FrameLength { get; }
+
+    /// <summary>Copies the command into an owned <see cref="Command"/>.</summary>
+    public Command ToCommand() => new(Kind, Key.ToArray(), Value.ToArray(), Version, RequestId);
+}

@@ -1,0 +1,39 @@
+namespace Kv.Protocol;
+
+/// <summary>
+/// A parsed response whose payload is a slice of the parser's input: no copy, no allocation. Valid only as long
+/// as that input is; <see cref="ToResponse"/> makes an owned copy.
+/// </summary>
+public readonly ref struct ResponseView
+{
+    internal ResponseView(ProtocolVersion version, ResponseStatus status, uint requestId, ProtocolErrorCode errorCode, ReadOnlySpan<byte> payload, int frameLength)
+    {
+        Version = version;
+        Status = status;
+        RequestId = requestId;
+        ErrorCode = errorCode;
+        Payload = payload;
+        FrameLength = frameLength;
+    }
+
+    /// <summary>The protocol version of the response.</summary>
+    public ProtocolVersion Version { get; }
+
+    /// <summary>OK, ERROR or (version 1) NOT_FOUND.</summary>
+    public ResponseStatus Status { get; }
+
+    /// <summary>The request id this response answers (version 1); always 0 in version 0.</summary>
+    public uint RequestId { get; }
+
+    /// <summary>For a version-1 ERROR, the error code; otherwise <see cref="ProtocolErrorCode.None"/>.</summary>
+    public ProtocolErrorCode ErrorCode { get; }
+
+    /// <summary>The result bytes for OK, the UTF-8 message for ERROR (without its code), empty for NOT_FOUND.</summary>
+    public ReadOnlySpan<byte> Payload { get; }
+
+    /// <summary>The frame's total length in bytes.</summary>
+    public int FrameLength { get; }
+
+    /// <summary>Copies the response into an owned <see cref="Response"/>.</summary>
+    public Response ToResponse() => new(Status, Payload.ToArray(), Version, RequestId, ErrorCode);
+}

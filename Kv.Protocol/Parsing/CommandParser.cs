@@ -1,0 +1,213 @@
+using System.Buffers;
+
+namespace Kv.Protocol;
+
+/// <summary>
+/// Parses requests (commands) of protocol versions 0 and 1, one frame per call. Incremental and total: every input
+/// yields <see cref="ParseStatus.Complete"/>, <see cref="ParseStatus.NeedMoreData"/> or
+/// <see cref="ParseStatus.Invalid"/>; it never throws for bad input and never allocates. Immutable and thread-safe.
+/// </summary>
+public sealed class CommandParser
+{
+    private readonly long _maxFrameBytes;
+
+    /// <summary>Creates a parser that enforces <paramref name="limits"/>.</summary>
+    public CommandParser(ProtocolLimits limits)
+    {
+        Limits = limits ?? throw new ArgumentNullException(nameof(limits));
+        _maxFrameBytes = limits.MaxFrameBytes;
+    }
+
+    /// <summary>A parser with <see cref="ProtocolLimits.Default"/>.</summary>
+    public static CommandParser Default { get; } = new(ProtocolLimits.Default);
+
+    /// <summary>The limits this parser enforces.</summary>
+    public ProtocolLimits Limits { get; }
+
+    /// <summary>
+    /// Parses the frame at the start of <paramref name="input"/>. On <see cref="ParseStatus.Complete"/> the frame used
+    /// <see cref="CommandView.FrameLength"/> bytes; its key and value are slices of <paramref name="input"/>.
+    /// </summary>
+    /// <param name="input">Bytes received so far, starting at a frame boundary.</param>
+    /// <param name="command">The command, when the result is <see cref="ParseStatus.Complete"/>.</param>
+    /// <param name="error">Why the input was rejected, when the result is <see cref="ParseStatus.Invalid"/>.</param>
+    public ParseStatus TryParse(ReadOnlySpan<byte> input, out CommandView command, out ProtocolError error)
+    {
+        var status = ParseLayout(new FrameBytes(input), out var layout, out error);
+        command = status == ParseStatus.Complete
+            ? new CommandView(layout.Version, (CommandKind)layout.Code, layout.RequestId,
+                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.FrameLength)
+            : default;
+        return status;
+    }
+
+    /// <summary>
+    /// Parses the frame at the start of <paramref name="input"/>, which may be split across segments anywhere. On
+    /// <see cref="ParseStatus.Complete"/> the frame used <see cref="CommandSequenceView.FrameLength"/> bytes.
+    /// </summary>
+    /// <param name="input">Bytes received so far, starting at a frame boundary.</param>
+    /// <param name="command">The command, when the result is <see cref="ParseStatus.Complete"/>.</param>
+    /// <param name="error">Why the input was rejected, when the result is <see cref="ParseStatus.Invalid"/>.</param>
+    public ParseStatus TryParse(in ReadOnlySequence<byte> input, out CommandSequenceView command, out ProtocolError error)
+    {
+        var status = ParseLayout(new FrameBytes(input), out var layout, out error);
+        command = status == ParseStatus.Complete
+            ? new CommandSequenceView(layout.Version, (CommandKind)layout.Code, layout.RequestId,
+                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.FrameLength)
+            : default;
+        return status;
+    }
+
+    private ParseStatus ParseLayout(FrameBytes input, out FrameLayout layout, out ProtocolError error)
+    {
+        layout = default;
+        error = default;
+        if (input.Length < 1)
+        {
+            return ParseStatus.NeedMoreData;
+        }
+
+        var version = input.ReadByte(0);
+        switch (version)
+        {
+            case (byte)ProtocolVersion.V0:
+                return ParseV0(input, ref layout, out error);
+            case (byte)ProtocolVersion.V1:
+                return ParseV1(input, ref layout, out error);
+            default:
+                error = new ProtocolError(ProtocolErrorCode.UnsupportedVersion, version);
+                return ParseStatus.Invalid;
+        }
+    }
+
+    private ParseStatus ParseV0(FrameBytes input, ref FrameLayout layout, out ProtocolError error)
+    {
+        error = default;
+        if (input.Length < FrameFormat.V0RequestHeaderSize)
+        {
+            return ParseStatus.NeedMoreData;
+        }
+
+        var kind = (CommandKind)input.ReadUInt16(1);
+        if (!FrameFormat.IsKnown(kind))
+        {
+            // Version 0 has no frame length, so nothing after an unknown command can be framed: not recoverable.
+            error = new ProtocolError(ProtocolErrorCode.UnknownCommand, (ushort)kind);
+            return ParseStatus.Invalid;
+        }
+
+        layout.Version = ProtocolVersion.V0;
+        layout.Code = (ushort)kind;
+        var arguments = FrameFormat.ArgumentCount(kind);
+        long position = FrameFormat.V0RequestHeaderSize;
+        for (var i = 0; i < arguments; i++)
+        {
+            if (input.Length < position + FrameFormat.StringLengthSize)
+            {
+                return ParseStatus.NeedMoreData;
+            }
+
+            long length = input.ReadUInt32(position);
+            position += FrameFormat.StringLengthSize;
+
+            // Reject as soon as the prefix is read: the frame could not fit even with the rest of its prefixes empty.
+            var smallestEnd = position + length + (FrameFormat.StringLengthSize * (arguments - 1 - i));
+            if (smallestEnd > _maxFrameBytes)
+            {
+                error = new ProtocolError(ProtocolErrorCode.StringTooLarge, length);
+                return ParseStatus.Invalid;
+            }
+
+            SetArgument(ref layout, kind, i, (int)position, (int)length);
+            position += length;
+        }
+
+        if (input.Length < position)
+        {
+            return ParseStatus.NeedMoreData;
+        }
+
+        layout.FrameLength = (int)position;
+        return ParseStatus.Complete;
+    }
+
+    private ParseStatus ParseV1(FrameBytes input, ref FrameLayout layout, out ProtocolError error)
+    {
+        error = default;
+        if (input.Length < FrameFormat.V1RequestHeaderSize)
+        {
+            return ParseStatus.NeedMoreData;
+        }
+
+        var kind = (CommandKind)input.ReadUInt16(1);
+        var requestId = input.ReadUInt32(3);
+        long frameLength = FrameFormat.V1RequestHeaderSize + (long)input.ReadUInt32(7);
+        if (frameLength > _maxFrameBytes)
+        {
+            error = new ProtocolError(ProtocolErrorCode.FrameTooLarge, frameLength, ProtocolVersion.V1, requestId);
+            return ParseStatus.Invalid;
+        }
+
+        // Version 1 judges a frame only once it is whole, so that every error after the header is recoverable.
+        if (input.Length < frameLength)
+        {
+            return ParseStatus.NeedMoreData;
+        }
+
+        var frame = (int)frameLength;
+        if (!FrameFormat.IsKnown(kind))
+        {
+            error = new ProtocolError(ProtocolErrorCode.UnknownCommand, (ushort)kind, ProtocolVersion.V1, requestId, frame);
+            return ParseStatus.Invalid;
+        }
+
+        layout.Version = ProtocolVersion.V1;
+        layout.Code = (ushort)kind;
+        layout.RequestId = requestId;
+        var arguments = FrameFormat.ArgumentCount(kind);
+        long position = FrameFormat.V1RequestHeaderSize;
+        for (var i = 0; i < arguments; i++)
+        {
+            if (position + FrameFormat.StringLengthSize > frame)
+            {
+                error = new ProtocolError(ProtocolErrorCode.MalformedFrame, position, ProtocolVersion.V1, requestId, frame);
+                return ParseStatus.Invalid;
+            }
+
+            long length = input.ReadUInt32(position);
+            position += FrameFormat.StringLengthSize;
+            if (length > frame - position)
+            {
+                error = new ProtocolError(ProtocolErrorCode.MalformedFrame, position - FrameFormat.StringLengthSize, ProtocolVersion.V1, requestId, frame);
+                return ParseStatus.Invalid;
+            }
+
+            SetArgument(ref layout, kind, i, (int)position, (int)length);
+            position += length;
+        }
+
+        if (position != frame)
+        {
+            error = new ProtocolError(ProtocolErrorCode.MalformedFrame, position, ProtocolVersion.V1, requestId, frame);
+            return ParseStatus.Invalid;
+        }
+
+        layout.FrameLength = frame;
+        return ParseStatus.Complete;
+    }
+
+    // GET and CLEAR carry a key, PING a message (reported as the value), SET a key then a value.
+    private static void SetArgument(ref FrameLayout layout, CommandKind kind, int index, int offset, int length)
+    {
+        if (index == 0 && kind != CommandKind.Ping)
+        {
+            layout.KeyOffset = offset;
+            layout.KeyLength = length;
+        }
+        else
+        {
+            layout.ValueOffset = offset;
+            layout.ValueLength = length;
+        }
+    }
+}

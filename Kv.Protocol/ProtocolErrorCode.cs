@@ -1,0 +1,38 @@
+namespace Kv.Protocol;
+
+/// <summary>
+/// Why a frame was rejected. In protocol version 1 these numbers travel on the wire, as the u16 that starts
+/// the body of an ERROR response, so their values never change.
+/// </summary>
+public enum ProtocolErrorCode : ushort
+{
+    /// <summary>No error.</summary>
+    None = 0,
+
+    /// <summary>The header byte names a protocol version this peer does not speak. The detail is the byte.</summary>
+    UnsupportedVersion = 1,
+
+    /// <summary>The command number is not one this peer knows. The detail is the number.</summary>
+    UnknownCommand = 2,
+
+    /// <summary>A string's length prefix would make the frame larger than the limit. The detail is the length.</summary>
+    StringTooLarge = 3,
+
+    /// <summary>A version-1 body length would make the frame larger than the limit. The detail is the frame size.</summary>
+    FrameTooLarge = 4,
+
+    /// <summary>
+    /// A version-1 frame whose arguments do not fill its body exactly, or an ERROR response body too short
+    /// for its error code. The detail is the offset, within the frame, where the problem was found.
+    /// </summary>
+    MalformedFrame = 5,
+
+    /// <summary>A response's status byte is not one this peer knows. The detail is the byte.</summary>
+    UnknownStatus = 6,
+
+    /// <summary>The server refused the connection because it already serves its maximum number of connections.</summary>
+    TooManyConnections = 7,
+
+    /// <summary>The server failed to carry out a well-formed command.</summary>
+    ServerError = 8,
+}
