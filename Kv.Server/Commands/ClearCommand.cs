@@ -1,0 +1,27 @@
+using Kv.Protocol;
+
+namespace Kv.Server.Commands;
+
+/// <summary>
+/// CLEAR key: removes the key and answers its value. For a missing key, version 0 answers OK with an empty string
+/// (as the reference does) and version 1 answers NOT_FOUND.
+/// </summary>
+internal static class ClearCommand
+{
+    public static void Execute(scoped in CommandView command, CommandContext context)
+    {
+        if (context.Store.Remove(command.Key, CommandContext.WriteValueAsOk, context))
+        {
+            return;
+        }
+
+        if (command.Version == ProtocolVersion.V0)
+        {
+            context.WriteOk(default);
+        }
+        else
+        {
+            context.WriteNotFound();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Buffers;
+using Kv.Protocol;
+using Kv.Server.Storage;
+
+namespace Kv.Server.Commands;
+
+/// <summary>
+/// What a command needs to run: the store, and a writer for its response in the version and with the request id of
+/// the request being answered. One per connection, reused for every request.
+/// </summary>
+internal sealed class CommandContext(MemoryStore store, IBufferWriter<byte> output)
+{
+    // Cached once: a static lambda passed straight to the store would be cached too, but naming it keeps it obvious.
+    internal static readonly ValueReader<CommandContext> WriteValueAsOk = static (value, context) => context.WriteOk(value);
+
+    public MemoryStore Store { get; } = store;
+
+    public ProtocolVersion Version { get; private set; }
+
+    public uint RequestId { get; private set; }
+
+    /// <summary>Sets the version and id the next responses answer.</summary>
+    public void Begin(ProtocolVersion version, uint requestId)
+    {
+        Version = version;
+        RequestId = requestId;
+    }
+
+    public void WriteOk(ReadOnlySpan<byte> payload) =>
+        ResponseEncoder.Encode(output, Version, ResponseStatus.Ok, RequestId, payload);
+
+    /// <summary>Version 1's NOT_FOUND; callers answer version 0 in its own words.</summary>
+    public void WriteNotFound() =>
+        ResponseEncoder.Encode(output, ProtocolVersion.V1, ResponseStatus.NotFound, RequestId, default);
+
+    public void WriteError(ProtocolErrorCode code, ReadOnlySpan<byte> message) =>
+        ResponseEncoder.Encode(output, Version, ResponseStatus.Error, RequestId, message, code);
+}

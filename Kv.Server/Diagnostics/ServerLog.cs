@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Server.Diagnostics;
+
+/// <summary>The server's log messages, source-generated, with stable event ids.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Kv server listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(2, LogLevel.Information, "Shutting down: no new connections; finishing {Count} open connection(s)")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(3, LogLevel.Information, "Stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(4, LogLevel.Warning, "{Count} connection(s) did not finish within the shutdown timeout and were closed")]
+    public static partial void ShutdownTimedOut(ILogger logger, int count);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} accepted")]
+    public static partial void ConnectionAccepted(ILogger logger, long connectionId, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} closed after {Requests} request(s)")]
+    public static partial void ConnectionClosed(ILogger logger, long connectionId, long requests);
+
+    [LoggerMessage(12, LogLevel.Warning, "Connection refused: {MaxConnections} connections already open (--max-connections)")]
+    public static partial void ConnectionRefused(ILogger logger, int maxConnections);
+
+    [LoggerMessage(13, LogLevel.Information, "Connection {ConnectionId} closed: idle for longer than {IdleTimeout}")]
+    public static partial void IdleTimeout(ILogger logger, long connectionId, TimeSpan idleTimeout);
+
+    [LoggerMessage(14, LogLevel.Warning, "Connection {ConnectionId} sent a bad frame: {Error}; answered with an error and closed")]
+    public static partial void BadFrameClosed(ILogger logger, long connectionId, string error);
+
+    [LoggerMessage(15, LogLevel.Information, "Connection {ConnectionId} sent a bad frame: {Error}; answered with an error, connection kept")]
+    public static partial void BadFrameSkipped(ILogger logger, long connectionId, string error);
+
+    [LoggerMessage(16, LogLevel.Information, "Connection {ConnectionId} closed by the client in the middle of a frame ({Bytes} byte(s) dropped)")]
+    public static partial void ClosedMidFrame(ILogger logger, long connectionId, int bytes);
+
+    [LoggerMessage(17, LogLevel.Debug, "Connection {ConnectionId} ended by a socket error: {SocketError}")]
+    public static partial void SocketFailed(ILogger logger, long connectionId, System.Net.Sockets.SocketError socketError);
+
+    [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly")]
+    public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Error, "Accepting a connection failed; retrying")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using Kv.Protocol;
+
+namespace Kv.Server.Hosting;
+
+/// <summary>
+/// Everything a <see cref="Networking.KvServer"/> can be told. Every limit is named here with its default; the
+/// command line (<c>--help</c>) and <c>docs/operations.md</c> list the same.
+/// </summary>
+public sealed record KvServerOptions
+{
+    /// <summary>The reference implementation's port, and Kv's default.</summary>
+    public const int DefaultPort = 6555;
+
+    /// <summary>The address to listen on. Default: loopback only; listening beyond it is an explicit choice.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The TCP port; 0 picks a free one (the server reports which).</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>The most connections served at once; one more is answered with an ERROR and closed. Default 10,000.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>The largest frame (request) accepted, in bytes. Default 64 MiB.</summary>
+    public int MaxFrameBytes { get; init; } = ProtocolLimits.DefaultMaxFrameBytes;
+
+    /// <summary>
+    /// How long a connection may go without receiving or sending a byte before it is closed. Default 5 minutes;
+    /// <see cref="TimeSpan.Zero"/> turns the timeout off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a graceful shutdown waits for connections to finish what they received. Default 10 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Once a connection's pending responses reach this many bytes, they are sent before more requests are read and
+    /// answered: the bound on what a client that does not read can make the server hold. Default 256 KiB.
+    /// </summary>
+    public int SendBufferLimit { get; init; } = 256 * 1024;
+
+    /// <summary>The listen backlog. Default 511, as Redis.</summary>
+    public int Backlog { get; init; } = 511;
+
+    /// <summary>Checks the options, throwing <see cref="ArgumentException"/> with the name of the first bad one.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"--port must be from 0 to 65535, not {Port}.");
+        }
+
+        if (MaxConnections < 1)
+        {
+            throw new ArgumentException($"--max-connections must be at least 1, not {MaxConnections}.");
+        }
+
+        if (MaxFrameBytes < ProtocolLimits.MinimumMaxFrameBytes)
+        {
+            throw new ArgumentException($"--max-frame-bytes must be at least {ProtocolLimits.MinimumMaxFrameBytes}, not {MaxFrameBytes}.");
+        }
+
+        if (IdleTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("--idle-timeout must not be negative.");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("--shutdown-timeout must not be negative.");
+        }
+
+        if (SendBufferLimit < 1024)
+        {
+            throw new ArgumentException("The send buffer limit must be at least 1024 bytes.");
+        }
+    }
+}
