@@ -27,6 +27,7 @@ public sealed class KvServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[] _tooManyConnectionsResponse;
     private Socket? _listener;
+    private IPEndPoint? _endPoint;
     private Task _acceptLoop = Task.CompletedTask;
     private Timer? _idleSweep;
     private long _nextConnectionId;
@@ -54,7 +55,7 @@ public sealed class KvServer : IAsyncDisposable
     public MemoryStore Store { get; }
 
     /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
-    public IPEndPoint EndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server has not started."));
+    public IPEndPoint EndPoint => _endPoint ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>How many connections are open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -86,7 +87,8 @@ public sealed class KvServer : IAsyncDisposable
         }
 
         _listener = listener;
-        ServerLog.Listening(_logger, listener.LocalEndPoint!);
+        _endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        ServerLog.Listening(_logger, _endPoint);
         if (_options.IdleTimeout > TimeSpan.Zero)
         {
             var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.IdleTimeout.TotalMilliseconds / 4, 10, 1000));

@@ -1,0 +1,64 @@
+using System.Net;
+using Kv.Server.Hosting;
+
+namespace Kv.Server.Tests.Hosting;
+
+public class ServerCommandLineTests
+{
+    [Test]
+    public void Defaults_are_loopback_port_6555_and_the_documented_limits()
+    {
+        var options = Parse([], []);
+        options.BindAddress.Should().Be(IPAddress.Loopback);
+        options.Port.Should().Be(6555);
+        options.MaxConnections.Should().Be(10_000);
+        options.MaxFrameBytes.Should().Be(64 * 1024 * 1024);
+        options.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
+        options.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
+    public void Environment_variables_set_every_option()
+    {
+        var options = Parse([], new()
+        {
+            ["KV_BIND"] = "0.0.0.0", ["KV_PORT"] = "7000", ["KV_MAX_CONNECTIONS"] = "12",
+            ["KV_MAX_FRAME_BYTES"] = "4096", ["KV_IDLE_TIMEOUT"] = "0", ["KV_SHUTDOWN_TIMEOUT"] = "2.5",
+        });
+        options.BindAddress.Should().Be(IPAddress.Any);
+        options.Port.Should().Be(7000);
+        options.MaxConnections.Should().Be(12);
+        options.MaxFrameBytes.Should().Be(4096);
+        options.IdleTimeout.Should().Be(TimeSpan.Zero);
+        options.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+    }
+
+    [Test]
+    public void The_command_line_wins_over_the_environment()
+    {
+        var options = Parse(["--port", "0", "--bind", "::1", "--max-frame-bytes", "100000", "--idle-timeout", "1.5"], new() { ["KV_PORT"] = "7000" });
+        options.Port.Should().Be(0);
+        options.BindAddress.Should().Be(IPAddress.IPv6Loopback);
+        options.MaxFrameBytes.Should().Be(100_000);
+        options.IdleTimeout.Should().Be(TimeSpan.FromSeconds(1.5));
+    }
+
+    [TestCase("--port", "70000")]
+    [TestCase("--max-connections", "0")]
+    [TestCase("--max-frame-bytes", "10")]
+    [TestCase("--idle-timeout", "-1")]
+    [TestCase("--bind", "not-an-address")]
+    public void Bad_values_are_refused_with_the_option_named(string option, string value)
+    {
+        var parse = () => Parse([option, value], []);
+        parse.Should().Throw<ArgumentException>().WithMessage($"*{option}*");
+    }
+
+    private static KvServerOptions Parse(string[] args, Dictionary<string, string> environment)
+    {
+        var commandLine = new ServerCommandLine(name => environment.GetValueOrDefault(name));
+        var result = commandLine.Root.Parse(args);
+        result.Errors.Should().BeEmpty();
+        return commandLine.ToOptions(result);
+    }
+}
