@@ -14,6 +14,9 @@ internal static class KeyHash
     private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
     private static readonly ulong Seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
 
+    /// <summary>Draws the seed now (at start-up) rather than at the first request.</summary>
+    public static void Initialize() => _ = Seed;
+
     public static ulong Compute(ReadOnlySpan<byte> key)
     {
         var hash = Seed ^ ((ulong)key.Length * Prime1);

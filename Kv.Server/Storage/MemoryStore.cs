@@ -9,8 +9,11 @@ namespace Kv.Server.Storage;
 /// </summary>
 public sealed class MemoryStore
 {
-    /// <summary>The default number of stripes: enough that lock collisions are rare at any core count Kv runs on.</summary>
-    public const int DefaultStripeCount = 256;
+    /// <summary>
+    /// The default number of stripes: enough that lock collisions are rare with a few event threads, few enough that
+    /// the half-filled last page of each stripe costs little (about 2 bytes a key at a million keys).
+    /// </summary>
+    public const int DefaultStripeCount = 64;
 
     private readonly StoreStripe[] _stripes;
     private readonly int _stripeShift;
@@ -32,6 +35,7 @@ public sealed class MemoryStore
 
         // Stripes take the hash's top bits; slots inside a stripe take its low bits.
         _stripeShift = 64 - BitOperations.Log2((uint)stripeCount);
+        KeyHash.Initialize();
     }
 
     /// <summary>The number of keys. Exact when no writer is running; a snapshot otherwise.</summary>

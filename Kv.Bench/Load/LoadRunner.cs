@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Kv.Bench.Wire;
+
+namespace Kv.Bench.Load;
+
+/// <summary>Runs one test: connect every connection, warm up, measure, and gather the figures.</summary>
+internal sealed class LoadRunner(BenchOptions options)
+{
+    public async Task<TestResult> RunAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        var workers = new ConnectionWorker[options.Connections];
+        try
+        {
+            for (var i = 0; i < workers.Length; i++)
+            {
+                workers[i] = await ConnectionWorker.ConnectAsync(options, operation, seed: (i * 7919) + (int)operation, cancellationToken).ConfigureAwait(false);
+            }
+
+            var state = new RunState(options.Duration is null ? options.Requests : null, options.Keyspace);
+            var running = workers.Select(w => Task.Run(() => w.RunAsync(state), cancellationToken)).ToArray();
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                await Task.WhenAny(Task.Delay(options.Warmup, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);
+            }
+
+            ThrowIfFailed(running);
+            var clientCpu = ProcessCpu.Self();
+            var serverCpu = options.ServerPid is { } pid ? ProcessCpu.Read(pid) : (TimeSpan?)null;
+            var clock = Stopwatch.StartNew();
+            state.Phase = RunPhase.Measuring;
+            if (options.Duration is { } duration)
+            {
+                await Task.WhenAny(Task.Delay(duration, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);
+                state.Phase = RunPhase.Stopped;
+            }
+
+            await Task.WhenAll(running).ConfigureAwait(false);
+            var elapsed = clock.Elapsed;
+            clientCpu = ProcessCpu.Self() - clientCpu;
+            serverCpu = options.ServerPid is { } pid2 ? ProcessCpu.Read(pid2) - serverCpu : null;
+
+            var latency = new LongHistogram(workers[0].Latency.HighestTrackableValue, 3);
+            foreach (var worker in workers)
+            {
+                latency.Add(worker.Latency);
+            }
+
+            return new TestResult(
+                operation.ToString().ToUpperInvariant(),
+                options.Protocol.Name,
+                options.Connections,
+                options.Pipeline,
+                workers.Sum(w => w.Measured),
+                elapsed,
+                latency,
+                workers.Sum(w => w.Errors),
+                workers.Sum(w => w.Misses),
+                workers.Sum(w => w.VerifyFailures),
+                clientCpu,
+                serverCpu);
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker?.Dispose();
+            }
+        }
+    }
+
+    private static void ThrowIfFailed(Task[] running)
+    {
+        var failed = running.FirstOrDefault(t => t.IsFaulted);
+        if (failed is not null)
+        {
+            failed.GetAwaiter().GetResult();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using Kv.Bench.Load;
+
+namespace Kv.Bench.Reporting;
+
+/// <summary>Writes results as text for people, or as CSV or JSON for scripts.</summary>
+internal static class ReportWriter
+{
+    public static void WriteText(TextWriter output, TestResult r, BenchOptions options)
+    {
+        output.WriteLine(FormattableString.Invariant($"====== {r.Test} ====== ({r.Protocol}, {r.Connections} connections, pipeline {r.Pipeline}, {options.ValueSize}-byte values, {options.Keyspace:N0} keys)"));
+        output.WriteLine(FormattableString.Invariant($"  {r.Requests:N0} requests in {r.Elapsed.TotalSeconds:F2} s: {r.OpsPerSecond:N0} ops/s"));
+        output.WriteLine(FormattableString.Invariant($"  latency (µs): p50 {r.LatencyMicros(50):F0}  p99 {r.LatencyMicros(99):F0}  p99.9 {r.LatencyMicros(99.9):F0}  max {r.MaxLatencyMicros:F0}"));
+        output.WriteLine(FormattableString.Invariant($"  errors {r.Errors}, misses {r.Misses}{(options.Verify ? $", verify failures {r.VerifyFailures}" : string.Empty)}"));
+        var server = r.ServerCpuMicrosPerOp is { } s ? FormattableString.Invariant($"; server CPU {s:F2} µs/op") : string.Empty;
+        output.WriteLine(FormattableString.Invariant($"  kv-bench CPU {r.ClientCpuPercent:F0}% of a core, {r.ClientCpuMicrosPerOp:F2} µs/op{server}"));
+    }
+
+    public static void WriteCsvHeader(TextWriter output) =>
+        output.WriteLine("test,protocol,connections,pipeline,requests,seconds,ops_per_sec,p50_us,p99_us,p999_us,max_us,errors,misses,verify_failures,client_cpu_us_per_op,server_cpu_us_per_op");
+
+    public static void WriteCsv(TextWriter output, TestResult r) =>
+        output.WriteLine(string.Join(',',
+            r.Test, r.Protocol.Replace(',', ' '), I(r.Connections), I(r.Pipeline), I(r.Requests), F(r.Elapsed.TotalSeconds), F(r.OpsPerSecond),
+            F(r.LatencyMicros(50)), F(r.LatencyMicros(99)), F(r.LatencyMicros(99.9)), F(r.MaxLatencyMicros),
+            I(r.Errors), I(r.Misses), I(r.VerifyFailures), F(r.ClientCpuMicrosPerOp), r.ServerCpuMicrosPerOp is { } s ? F(s) : string.Empty));
+
+    public static void WriteJson(Stream output, IEnumerable<TestResult> results, BenchOptions options)
+    {
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        json.WriteStartArray();
+        foreach (var r in results)
+        {
+            json.WriteStartObject();
+            json.WriteString("test", r.Test);
+            json.WriteString("protocol", r.Protocol);
+            json.WriteNumber("connections", r.Connections);
+            json.WriteNumber("pipeline", r.Pipeline);
+            json.WriteNumber("value_size", options.ValueSize);
+            json.WriteNumber("keyspace", options.Keyspace);
+            json.WriteNumber("requests", r.Requests);
+            json.WriteNumber("seconds", r.Elapsed.TotalSeconds);
+            json.WriteNumber("ops_per_sec", r.OpsPerSecond);
+            json.WriteNumber("p50_us", r.LatencyMicros(50));
+            json.WriteNumber("p99_us", r.LatencyMicros(99));
+            json.WriteNumber("p999_us", r.LatencyMicros(99.9));
+            json.WriteNumber("max_us", r.MaxLatencyMicros);
+            json.WriteNumber("errors", r.Errors);
+            json.WriteNumber("misses", r.Misses);
+            json.WriteNumber("verify_failures", r.VerifyFailures);
+            json.WriteNumber("client_cpu_us_per_op", r.ClientCpuMicrosPerOp);
+            json.WriteNumber("client_cpu_percent", r.ClientCpuPercent);
+            if (r.ServerCpuMicrosPerOp is { } s)
+            {
+                json.WriteNumber("server_cpu_us_per_op", s);
+            }
+            else
+            {
+                json.WriteNull("server_cpu_us_per_op");
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string F(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+}

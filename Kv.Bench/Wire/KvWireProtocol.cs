@@ -1,0 +1,54 @@
+using System.Buffers;
+using Kv.Protocol;
+
+namespace Kv.Bench.Wire;
+
+/// <summary>The Kv protocol, in either version, through Kv.Protocol's encoder and parser.</summary>
+internal sealed class KvWireProtocol(ProtocolVersion version) : IWireProtocol
+{
+    private static ReadOnlySpan<byte> KeyNotFound => "Key not found"u8;
+
+    public string Name => $"kv (protocol version {(byte)version})";
+
+    public void WriteRequest(IBufferWriter<byte> output, Operation operation, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        switch (operation)
+        {
+            case Operation.Set:
+                CommandEncoder.Encode(output, version, CommandKind.Set, requestId, key, value);
+                break;
+            case Operation.Get:
+                CommandEncoder.Encode(output, version, CommandKind.Get, requestId, key, default);
+                break;
+            default:
+                CommandEncoder.Encode(output, version, CommandKind.Ping, requestId, default, default);
+                break;
+        }
+    }
+
+    public bool TryReadResponse(ReadOnlySpan<byte> input, out int consumed, out Outcome outcome, out ReadOnlySpan<byte> payload)
+    {
+        switch (ResponseParser.Default.TryParse(input, out var response, out var error))
+        {
+            case ParseStatus.Complete:
+                consumed = response.FrameLength;
+                payload = response.Payload;
+                outcome = response.Status switch
+                {
+                    ResponseStatus.Ok => Outcome.Ok,
+                    ResponseStatus.NotFound => Outcome.Miss,
+                    // Version 0 says "missing" only in words.
+                    _ when response.Version == ProtocolVersion.V0 && response.Payload.SequenceEqual(KeyNotFound) => Outcome.Miss,
+                    _ => Outcome.Error,
+                };
+                return true;
+            case ParseStatus.NeedMoreData:
+                consumed = 0;
+                outcome = default;
+                payload = default;
+                return false;
+            default:
+                throw new InvalidDataException($"The server sent an invalid response: {error}");
+        }
+    }
+}
