@@ -60,8 +60,16 @@ internal static class Parse
         return Outcome.Of(status, status == ParseStatus.Complete || !isDefault ? view.ToResponse() : null, view.FrameLength, error);
     }
 
-    /// <summary>Parses with the command parser when <paramref name="isRequest"/>, else with the response parser.</summary>
-    public static Outcome Frame(bool isRequest, ReadOnlySpan<byte> input) => isRequest ? Command(input) : Response(input);
+    /// <summary>Parses with the command parser when <paramref name="isRequest"/>, else with the response parser (default limits unless given).</summary>
+    public static Outcome Frame(bool isRequest, ReadOnlySpan<byte> input, ProtocolLimits? limits = null) =>
+        isRequest ? Command(input, CommandParserFor(limits)) : Response(input, ResponseParserFor(limits));
 
-    public static Outcome Frame(bool isRequest, in ReadOnlySequence<byte> input) => isRequest ? Command(input) : Response(input);
+    public static Outcome Frame(bool isRequest, in ReadOnlySequence<byte> input, ProtocolLimits? limits = null) =>
+        isRequest ? Command(input, CommandParserFor(limits)) : Response(input, ResponseParserFor(limits));
+
+    private static CommandParser CommandParserFor(ProtocolLimits? limits) =>
+        limits is null || limits == ProtocolLimits.Default ? CommandParser.Default : new CommandParser(limits);
+
+    private static ResponseParser ResponseParserFor(ProtocolLimits? limits) =>
+        limits is null || limits == ProtocolLimits.Default ? ResponseParser.Default : new ResponseParser(limits);
 }
