@@ -5,13 +5,13 @@ namespace Kv.Protocol.Tests.Support;
 /// <summary>A segment of a test <see cref="ReadOnlySequence{T}"/>; each segment owns a separate array.</summary>
 internal sealed class TestSegment : ReadOnlySequenceSegment<byte>
 {
-    public TestSegment(byte[] data, long runningIndex)
+    public TestSegment(ReadOnlyMemory<byte> data, long runningIndex)
     {
         Memory = data;
         RunningIndex = runningIndex;
     }
 
-    public TestSegment Append(byte[] data)
+    public TestSegment Append(ReadOnlyMemory<byte> data)
     {
         var next = new TestSegment(data, RunningIndex + Memory.Length);
         Next = next;
@@ -65,6 +65,14 @@ internal static class Sequences
         }
 
         return Cut(data, cuts);
+    }
+
+    /// <summary>Two segments over <paramref name="data"/>'s own memory, without copying (for very large frames).</summary>
+    public static ReadOnlySequence<byte> SplitInPlace(ReadOnlyMemory<byte> data, int at)
+    {
+        var first = new TestSegment(data[..at], 0);
+        var last = first.Append(data[at..]);
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
     public static ReadOnlySequence<byte> OneBytePerSegment(ReadOnlySpan<byte> data) => Chunks(data, 1);
