@@ -155,6 +155,25 @@ public class ConnectionLossTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task A_server_error_fails_only_its_request_with_the_code_and_message(CancellationToken testTimeout)
+    {
+        await using var server = FakeServer.Start();
+        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        server.FailNextRequest(ProtocolErrorCode.ServerError, "disk on fire");
+
+        var act = async () => await client.SetAsync("k", "v", testTimeout);
+
+        var thrown = await act.Should().ThrowAsync<KvServerException>();
+        thrown.Which.Code.Should().Be(ProtocolErrorCode.ServerError);
+        thrown.Which.ServerMessage.Should().Be("disk on fire");
+        thrown.Which.Message.Should().Contain("disk on fire");
+        (await client.PingAsync("fine", testTimeout)).Should().Be("fine");
+        client.IsConnected.Should().BeTrue();
+        server.AcceptedConnections.Should().Be(1);
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task An_unparseable_frame_fails_every_request_in_flight_with_a_protocol_error(CancellationToken testTimeout)
     {
         await using var server = FakeServer.Start();

@@ -20,6 +20,7 @@ internal sealed class FakeServer : IAsyncDisposable
     private readonly List<(Socket Socket, byte[] Response)> _held = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
+    private (ProtocolErrorCode Code, string Message)? _nextError;
     private bool _stalled;
     private uint _idShift;
     private int _accepted;
@@ -88,6 +89,15 @@ internal sealed class FakeServer : IAsyncDisposable
         lock (_lock)
         {
             _idShift = shift;
+        }
+    }
+
+    /// <summary>Answer the next request with a version-1 ERROR.</summary>
+    public void FailNextRequest(ProtocolErrorCode code, string message)
+    {
+        lock (_lock)
+        {
+            _nextError = (code, message);
         }
     }
 
@@ -214,6 +224,15 @@ internal sealed class FakeServer : IAsyncDisposable
     {
         var key = Convert.ToHexString(command.Key);
         var id = unchecked(command.RequestId + _idShift);
+        if (_nextError is var (code, message))
+        {
+            _nextError = null;
+            var text = Encoding.UTF8.GetBytes(message);
+            var error = new byte[ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Error, text.Length)];
+            ResponseEncoder.Encode(error, ProtocolVersion.V1, ResponseStatus.Error, id, text, code);
+            return error;
+        }
+
         byte[]? value;
         switch (command.Kind)
         {
