@@ -70,32 +70,35 @@ public class CancellationAndTimeoutTests
             await client.SetAsync($"c{i}", $"value {i}", testTimeout);
         }
 
-        using var cancel = new CancellationTokenSource();
-        var calls = Enumerable.Range(0, 20_000).Select(i => (Key: i % 100, Task: client.GetAsync($"c{i % 100}", cancel.Token).AsTask())).ToList();
-
-        // Cancel in the middle of the stream of answers.
-        await calls[2_000].Task;
-        await cancel.CancelAsync();
-
+        // Cancel in the middle of the stream of answers, as soon as the 2,000th has come. On a badly overloaded machine
+        // the other 18,000 may all be answered first: then try again, a few times.
         var completed = 0;
         var cancelled = 0;
-        foreach (var (key, task) in calls)
+        for (var round = 0; round < 10 && cancelled == 0; round++)
         {
-            try
+            using var cancel = new CancellationTokenSource();
+            var calls = Enumerable.Range(0, 20_000).Select(i => (Key: i % 100, Task: client.GetAsync($"c{i % 100}", cancel.Token).AsTask())).ToList();
+            _ = calls[2_000].Task.ContinueWith(_ => cancel.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+            foreach (var (key, task) in calls)
             {
-                (await task).Should().Be($"value {key}");
-                completed++;
+                try
+                {
+                    (await task).Should().Be($"value {key}");
+                    completed++;
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled++;
+                }
             }
-            catch (OperationCanceledException)
-            {
-                cancelled++;
-            }
+
+            completed.Should().BeGreaterThan(2_000);
+            (completed + cancelled).Should().Be(20_000 * (round + 1));
         }
 
         TestContext.Out.WriteLine($"{completed} completed, {cancelled} cancelled in flight");
-        completed.Should().BeGreaterThan(2_000);
-        cancelled.Should().BePositive("some of 20,000 requests must still have been in flight when the token was cancelled");
-        (completed + cancelled).Should().Be(20_000);
+        cancelled.Should().BePositive("some of the requests must still have been in flight when the token was cancelled");
         await VerifyInStep(client, 1000, testTimeout);
     }
 
