@@ -1,0 +1,72 @@
+using Kv.Client;
+
+namespace Kv.Cli;
+
+/// <summary>
+/// One Kv command as the command line and the interactive prompt both run it: the client call, and what it prints.
+/// </summary>
+public static class KvCommand
+{
+    /// <summary>The outcome of a command: what to print on standard output (null for nothing) and the exit code.</summary>
+    /// <param name="Output">The line to print, or null.</param>
+    /// <param name="ExitCode">One of <see cref="ExitCodes"/>.</param>
+    public readonly record struct Outcome(string? Output, int ExitCode);
+
+    /// <summary>SET: prints <c>OK</c>.</summary>
+    /// <param name="client">The connected client.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task<Outcome> SetAsync(KvClient client, string key, string value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        await client.SetAsync(key, value, cancellationToken).ConfigureAwait(false);
+        return new Outcome("OK", ExitCodes.Success);
+    }
+
+    /// <summary>GET: prints the value, or nothing with <see cref="ExitCodes.NotFound"/> for a missing key.</summary>
+    /// <param name="client">The connected client.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task<Outcome> GetAsync(KvClient client, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var value = await client.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return value is null ? new Outcome(null, ExitCodes.NotFound) : new Outcome(value, ExitCodes.Success);
+    }
+
+    /// <summary>CLEAR: prints the removed value, or nothing with <see cref="ExitCodes.NotFound"/> when there was no such key.</summary>
+    /// <param name="client">The connected client.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task<Outcome> ClearAsync(KvClient client, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var removed = await client.GetAndClearAsync(key, cancellationToken).ConfigureAwait(false);
+        return removed is null ? new Outcome(null, ExitCodes.NotFound) : new Outcome(removed, ExitCodes.Success);
+    }
+
+    /// <summary>PING: prints <c>PONG</c>, or the message echoed.</summary>
+    /// <param name="client">The connected client.</param>
+    /// <param name="message">The message, or null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task<Outcome> PingAsync(KvClient client, string? message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var reply = await client.PingAsync(message, cancellationToken).ConfigureAwait(false);
+        return new Outcome(reply, ExitCodes.Success);
+    }
+
+    /// <summary>A one-line description of a failure, for standard error or the prompt.</summary>
+    /// <param name="exception">What went wrong.</param>
+    public static string Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            KvServerException server => $"server error {server.Code}: {server.ServerMessage}",
+            OperationCanceledException => "cancelled",
+            _ => exception.Message,
+        };
+    }
+}

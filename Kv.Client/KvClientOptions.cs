@@ -1,0 +1,103 @@
+using Kv.Client.Internal;
+using Kv.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Client;
+
+/// <summary>
+/// How a <see cref="KvClient"/> connects and behaves. Immutable: start from <see cref="Default"/> (or
+/// <c>new KvClientOptions()</c>) and change what you need with <c>with</c>:
+/// <code>var options = KvClientOptions.Default with { EndPoint = "cache:6555", OperationTimeout = TimeSpan.FromSeconds(1) };</code>
+/// The options are checked by <see cref="KvClient.ConnectAsync(KvClientOptions, CancellationToken)"/>.
+/// </summary>
+public sealed record KvClientOptions
+{
+    /// <summary>The default server address: the local machine on Kv's default port.</summary>
+    public const string DefaultEndPoint = "127.0.0.1:6555";
+
+    /// <summary>The port used when <see cref="EndPoint"/> names a host without one.</summary>
+    public const int DefaultPort = 6555;
+
+    /// <summary>The options with every default.</summary>
+    public static KvClientOptions Default { get; } = new();
+
+    /// <summary>
+    /// The server's address as <c>host:port</c>: an IPv4 address, a bracketed IPv6 address (<c>[::1]:6555</c>) or a host
+    /// name resolved by DNS at each connection attempt. Without a port, <see cref="DefaultPort"/> is used.
+    /// Default <see cref="DefaultEndPoint"/> (<c>127.0.0.1:6555</c>).
+    /// </summary>
+    public string EndPoint { get; init; } = DefaultEndPoint;
+
+    /// <summary>
+    /// How long one connection attempt may take, from the TCP connect to the server's answer to the opening PING.
+    /// An attempt that takes longer fails with <see cref="KvConnectionException"/> whose inner exception is a
+    /// <see cref="TimeoutException"/>. Default 5 seconds; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a request may wait for its response once it has been queued on the connection. When it expires the
+    /// call throws <see cref="TimeoutException"/>; the request's response, should it come later, is read and dropped,
+    /// so the connection stays usable. Expiry is checked by a timer that ticks every tenth of this value (between 5 ms
+    /// and 500 ms), so a call fails up to that much after the timeout. Default 5 seconds;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the timeout off (cancellation tokens still work).
+    /// </summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The wait before the second connection attempt after a failed one; each further failure doubles the wait, up to
+    /// <see cref="ReconnectMaxDelay"/>. The first attempt after a lost connection is made at once. Default 100 ms.
+    /// </summary>
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between reconnection attempts. Default 5 seconds.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The largest frame, in bytes, the client sends or accepts, header and length prefixes included: a request
+    /// larger than this throws <see cref="ArgumentException"/> before anything is sent, and a larger response tears the
+    /// connection down. Match the server's <c>--max-frame-bytes</c>. Default
+    /// <see cref="ProtocolLimits.DefaultMaxFrameBytes"/> (64 MiB).
+    /// </summary>
+    public int MaxFrameBytes { get; init; } = ProtocolLimits.DefaultMaxFrameBytes;
+
+    /// <summary>
+    /// Where the client logs connections, disconnections and reconnections (category <c>Kv.Client</c>), or null
+    /// (the default) for no logging.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Checks every option, throwing <see cref="ArgumentException"/> naming the first bad one.</summary>
+    internal void Validate()
+    {
+        if (!EndPointParser.TryParse(EndPoint, out _, out var error))
+        {
+            throw new ArgumentException(error, nameof(EndPoint));
+        }
+
+        CheckTimeout(ConnectTimeout, nameof(ConnectTimeout));
+        CheckTimeout(OperationTimeout, nameof(OperationTimeout));
+        if (ReconnectMinDelay < TimeSpan.Zero || ReconnectMinDelay > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"{nameof(ReconnectMinDelay)} must be from zero to one day, not {ReconnectMinDelay}.", nameof(ReconnectMinDelay));
+        }
+
+        if (ReconnectMaxDelay < ReconnectMinDelay || ReconnectMaxDelay > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"{nameof(ReconnectMaxDelay)} must be from {nameof(ReconnectMinDelay)} ({ReconnectMinDelay}) to one day, not {ReconnectMaxDelay}.", nameof(ReconnectMaxDelay));
+        }
+
+        if (MaxFrameBytes < ProtocolLimits.MinimumMaxFrameBytes)
+        {
+            throw new ArgumentException($"{nameof(MaxFrameBytes)} must be at least {ProtocolLimits.MinimumMaxFrameBytes}, not {MaxFrameBytes}.", nameof(MaxFrameBytes));
+        }
+
+        static void CheckTimeout(TimeSpan value, string name)
+        {
+            if (value != Timeout.InfiniteTimeSpan && (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+            {
+                throw new ArgumentException($"{name} must be positive (at most {int.MaxValue} ms) or Timeout.InfiniteTimeSpan, not {value}.", name);
+            }
+        }
+    }
+}
