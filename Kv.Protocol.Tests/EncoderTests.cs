@@ -224,4 +224,12 @@ public class EncoderTests
             return _buffer.AsSpan(Written);
         }
     }
+
+    [Test]
+    public void Negative_lengths_are_refused()
+    {
+        FluentActions.Invoking(() => CommandEncoder.GetEncodedLength(ProtocolVersion.V0, CommandKind.Get, -1, 0)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.Set, 1, -1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Ok, -5)).Should().Throw<ArgumentOutOfRangeException>();
+    }
 }

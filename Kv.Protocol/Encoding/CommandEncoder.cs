@@ -124,6 +124,11 @@ public static class CommandEncoder
 
     private static void Validate(ProtocolVersion version, CommandKind kind, int keyLength, int valueLength)
     {
+        if (keyLength < 0 || valueLength < 0)
+        {
+            throw new ArgumentOutOfRangeException(keyLength < 0 ? nameof(keyLength) : nameof(valueLength), "A length cannot be negative.");
+        }
+
         if (!FrameFormat.IsSupported(version))
         {
             throw new ArgumentOutOfRangeException(nameof(version), version, "Unsupported protocol version.");

@@ -108,6 +108,11 @@ public static class ResponseEncoder
 
     private static void Validate(ProtocolVersion version, ResponseStatus status, int payloadLength)
     {
+        if (payloadLength < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(payloadLength), "A length cannot be negative.");
+        }
+
         if (!FrameFormat.IsSupported(version))
         {
             throw new ArgumentOutOfRangeException(nameof(version), version, "Unsupported protocol version.");

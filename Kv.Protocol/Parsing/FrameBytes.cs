@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Kv.Protocol;
 
@@ -34,15 +35,30 @@ internal readonly ref struct FrameBytes
     /// <summary>How many bytes are available.</summary>
     public long Length { get; }
 
-    public byte ReadByte(long offset) => offset < _first.Length ? _first[(int)offset] : Copy(offset, stackalloc byte[1])[0];
+    public byte ReadByte(long offset) => offset < _first.Length ? _first[(int)offset] : (byte)ReadStraddling(offset, 1);
 
     public ushort ReadUInt16(long offset) => offset + 2 <= _first.Length
         ? BinaryPrimitives.ReadUInt16BigEndian(_first.Slice((int)offset))
-        : BinaryPrimitives.ReadUInt16BigEndian(Copy(offset, stackalloc byte[2]));
+        : (ushort)ReadStraddling(offset, 2);
 
     public uint ReadUInt32(long offset) => offset + 4 <= _first.Length
         ? BinaryPrimitives.ReadUInt32BigEndian(_first.Slice((int)offset))
-        : BinaryPrimitives.ReadUInt32BigEndian(Copy(offset, stackalloc byte[4]));
+        : ReadStraddling(offset, 4);
+
+    // Kept out of the readers above so that they inline: a method with stackalloc cannot be inlined.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private uint ReadStraddling(long offset, int size)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        Copy(offset, bytes.Slice(0, size));
+        uint value = 0;
+        for (var i = 0; i < size; i++)
+        {
+            value = (value << 8) | bytes[i];
+        }
+
+        return value;
+    }
 
     // Only reached in sequence mode: callers check Length before reading, and in span mode Length is the span's.
     private Span<byte> Copy(long offset, Span<byte> destination)

@@ -56,7 +56,7 @@ public sealed class ResponseParser
         return status;
     }
 
-    private ParseStatus ParseLayout(FrameBytes input, out FrameLayout layout, out ProtocolError error)
+    private ParseStatus ParseLayout(in FrameBytes input, out FrameLayout layout, out ProtocolError error)
     {
         layout = default;
         error = default;
@@ -69,16 +69,16 @@ public sealed class ResponseParser
         switch (version)
         {
             case (byte)ProtocolVersion.V0:
-                return ParseV0(input, ref layout, out error);
+                return ParseV0(in input, ref layout, out error);
             case (byte)ProtocolVersion.V1:
-                return ParseV1(input, ref layout, out error);
+                return ParseV1(in input, ref layout, out error);
             default:
                 error = new ProtocolError(ProtocolErrorCode.UnsupportedVersion, version);
                 return ParseStatus.Invalid;
         }
     }
 
-    private ParseStatus ParseV0(FrameBytes input, ref FrameLayout layout, out ProtocolError error)
+    private ParseStatus ParseV0(in FrameBytes input, ref FrameLayout layout, out ProtocolError error)
     {
         error = default;
         if (input.Length < FrameFormat.V0ResponseHeaderSize)
@@ -119,7 +119,7 @@ public sealed class ResponseParser
         return ParseStatus.Complete;
     }
 
-    private ParseStatus ParseV1(FrameBytes input, ref FrameLayout layout, out ProtocolError error)
+    private ParseStatus ParseV1(in FrameBytes input, ref FrameLayout layout, out ProtocolError error)
     {
         error = default;
         if (input.Length < FrameFormat.V1ResponseHeaderSize)
