@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Usage: fuzz/run.sh HARNESS SECONDS [--no-build]
+#   HARNESS: commands (CommandParser), responses (ResponseParser) or connection (the server's per-connection loop).
+# Builds and instruments (fuzz/build.sh, unless --no-build), runs afl-fuzz on the harness for SECONDS under nice -n 19,
+# prints executions, paths and crashes from fuzzer_stats, and exits 1 when crashes/ holds any crash (afl-fuzz -V
+# itself exits 0 even then). Findings: fuzz/out/findings/HARNESS; each crash replays with
+#   dotnet fuzz/out/bin/Kv.Fuzz.dll HARNESS fuzz/out/findings/HARNESS/default/crashes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+harness=${1:-}
+seconds=${2:-}
+case "$harness" in
+  commands|responses|connection) ;;
+  *) echo "usage: fuzz/run.sh (commands|responses|connection) SECONDS [--no-build]" >&2; exit 2 ;;
+esac
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
+  echo "SECONDS must be a whole number of seconds, at least 1" >&2
+  exit 2
+fi
+
+out=fuzz/out
+if [ "${3:-}" != "--no-build" ]; then
+  bash fuzz/build.sh
+fi
+
+findings="$out/findings/$harness"
+rm -rf "$findings"
+mkdir -p "$out/findings"
+log="$out/findings/$harness.log"
+
+# dotnet is not an AFL-instrumented binary (SharpFuzz reports coverage itself); no UI, no CPU pinning on a shared
+# machine, and no complaint about a core_pattern that pipes cores to a handler.
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+
+echo "==> afl-fuzz $harness for ${seconds}s (log: $log)"
+started=$(date +%s)
+nice -n 19 afl-fuzz -i "$out/corpus" -o "$findings" -V "$seconds" -t 5000 -m none \
+  -- dotnet "$out/bin/Kv.Fuzz.dll" "$harness" >"$log" 2>&1 || {
+  echo "afl-fuzz failed to run; the end of its log:" >&2
+  tail -n 30 "$log" >&2
+  exit 1
+}
+elapsed=$(( $(date +%s) - started ))
+
+stats="$findings/default/fuzzer_stats"
+stat() { awk -F' *: *' -v key="$1" '$1 == key { print $2 }' "$stats"; }
+crashes=$(find "$findings/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
+hangs=$(find "$findings/default/hangs" -type f -name 'id:*' 2>/dev/null | wc -l)
+echo "$harness: ${elapsed}s, $(stat execs_done) executions ($(stat execs_per_sec)/s), $(stat corpus_count) paths, $crashes crash(es), $hangs hang(s)"
+
+if [ "$crashes" -ne 0 ]; then
+  echo "$harness: CRASHES in $findings/default/crashes; replay: dotnet $out/bin/Kv.Fuzz.dll $harness $findings/default/crashes" >&2
+  exit 1
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The CI smoke run: build and instrument once, then each harness for 15 seconds (under a minute of fuzzing in all).
+# Exits 1 if any harness finds a crash.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${KV_FUZZ_SMOKE_SECONDS:-15}
+
+bash fuzz/build.sh || exit 1
+status=0
+for harness in commands responses connection; do
+  bash fuzz/run.sh "$harness" "$seconds" --no-build || status=1
+done
+exit "$status"
