@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prepares fuzzing: installs AFL++ (Debian's afl++) if it is missing, restores the sharpfuzz tool, publishes Kv.Fuzz,
 # instruments the published Kv.Protocol.dll and Kv.Server.dll (never the test build), and writes the seed corpus from
-# the hex examples of docs/protocol.md. Output: fuzz/out/bin (the instrumented program) and fuzz/out/corpus.
+# the hex examples of docs/protocol.md. Output: fuzz/out/bin (the instrumented program) and fuzz/out/corpus
+# (KV_FUZZ_OUT=DIR puts them elsewhere, so that a long run is not disturbed by another build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=fuzz/out
+out=${KV_FUZZ_OUT:-fuzz/out}
 
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   echo "==> installing afl++"

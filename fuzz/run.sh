@@ -19,7 +19,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   exit 2
 fi
 
-out=fuzz/out
+out=${KV_FUZZ_OUT:-fuzz/out}
 if [ "${3:-}" != "--no-build" ]; then
   bash fuzz/build.sh
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI smoke run: build and instrument once, then each harness for 15 seconds (under a minute of fuzzing in all).
-# Exits 1 if any harness finds a crash.
+# Exits 1 if any harness finds a crash. KV_FUZZ_OUT moves the output (default fuzz/out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${KV_FUZZ_SMOKE_SECONDS:-15}
