@@ -3,7 +3,8 @@
 #   HARNESS: commands (CommandParser), responses (ResponseParser) or connection (the server's per-connection loop).
 # Builds and instruments (fuzz/build.sh, unless --no-build), runs afl-fuzz on the harness for SECONDS under nice -n 19,
 # prints executions, paths and crashes from fuzzer_stats, and exits 1 when crashes/ holds any crash (afl-fuzz -V
-# itself exits 0 even then). Findings: fuzz/out/findings/HARNESS; each crash replays with
+# itself exits 0 even then). The seeds are the examples of docs/protocol.md plus the committed corpus of earlier runs,
+# fuzz/corpus/HARNESS. Findings: fuzz/out/findings/HARNESS; the crashes replay, with the exception, by
 #   dotnet fuzz/out/bin/Kv.Fuzz.dll HARNESS fuzz/out/findings/HARNESS/default/crashes
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,14 @@ if [ "${3:-}" != "--no-build" ]; then
   bash fuzz/build.sh
 fi
 
+seeds="$out/seeds-$harness"
+rm -rf "$seeds"
+mkdir -p "$seeds"
+cp "$out/corpus/"* "$seeds/"
+if [ -d "fuzz/corpus/$harness" ]; then
+  cp "fuzz/corpus/$harness/"* "$seeds/"
+fi
+
 findings="$out/findings/$harness"
 rm -rf "$findings"
 mkdir -p "$out/findings"
@@ -35,7 +44,7 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL
 
 echo "==> afl-fuzz $harness for ${seconds}s (log: $log)"
 started=$(date +%s)
-nice -n 19 afl-fuzz -i "$out/corpus" -o "$findings" -V "$seconds" -t 5000 -m none \
+nice -n 19 afl-fuzz -i "$seeds" -o "$findings" -V "$seconds" -t 5000 -m none \
   -- dotnet "$out/bin/Kv.Fuzz.dll" "$harness" >"$log" 2>&1 || {
   echo "afl-fuzz failed to run; the end of its log:" >&2
   tail -n 30 "$log" >&2
