@@ -29,7 +29,10 @@ public class ThousandConnectionsTests
             await WaitUntilAsync(() => server.Server.ConnectionCount == Connections, TimeSpan.FromSeconds(20));
 
             // All at once: every connection alternates versions and writes values unique to it and to the round.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var failures = await Task.WhenAll(sockets.Select((socket, c) => RunPairsAsync(socket, c)));
+            TestContext.Out.WriteLine($"{Connections} connections open at once, {2 * PairsPerConnection} verified requests each: " +
+                $"{2L * Connections * PairsPerConnection} requests in {watch.ElapsedMilliseconds} ms");
             failures.Where(f => f is not null).Should().BeEmpty();
             server.Server.ConnectionCount.Should().Be(Connections, "no connection was dropped");
             server.Server.Store.Count.Should().Be((long)Connections * PairsPerConnection);
