@@ -174,6 +174,27 @@ public class ConnectionLossTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task After_a_frame_too_large_error_the_client_moves_to_a_new_connection(CancellationToken testTimeout)
+    {
+        // A real server closes the connection after FrameTooLarge and drops everything sent after it; a call queued
+        // on that connection in the meantime used to fail with KvConnectionException. This fake keeps the connection
+        // open, so that the test sees deterministically whether the client left it at once.
+        await using var server = FakeServer.Start();
+        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        server.FailNextRequest(ProtocolErrorCode.FrameTooLarge, "frame of 99 bytes exceeds the frame size limit");
+
+        var act = async () => await client.SetAsync("k", "v", testTimeout);
+
+        var thrown = await act.Should().ThrowAsync<KvServerException>();
+        thrown.Which.Code.Should().Be(ProtocolErrorCode.FrameTooLarge);
+        client.IsConnected.Should().BeFalse("the server closes the connection after this error");
+        await client.SetAsync("k", "v2", testTimeout);
+        (await client.GetAsync("k", testTimeout)).Should().Be("v2");
+        server.AcceptedConnections.Should().Be(2);
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task An_unparseable_frame_fails_every_request_in_flight_with_a_protocol_error(CancellationToken testTimeout)
     {
         await using var server = FakeServer.Start();

@@ -119,8 +119,18 @@ internal sealed partial class ClientConnection
             return false;
         }
 
+        // FrameTooLarge is the one version-1 error after which the server closes the connection (docs/protocol.md, Bad
+        // input), dropping everything sent after it. Tear down first, so that by the time the caller sees the error no
+        // later call can be queued on this connection (it would fail when the close arrives): they go to a new one.
+        var closing = response.Status == ResponseStatus.Error && response.ErrorCode == ProtocolErrorCode.FrameTooLarge;
+        if (closing)
+        {
+            var message = Encoding.UTF8.GetString(response.Payload);
+            Abort(ConnectionFailure.RefusedByServer($"The Kv server at {EndPoint} closed the connection after a request over its frame size limit: {message}", message));
+        }
+
         operation.SetResponse(response);
         operation.Release();
-        return true;
+        return !closing;
     }
 }

@@ -1,7 +1,5 @@
 using System.Net.Sockets;
-using System.Text;
 using Kv.Protocol;
-using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
@@ -21,26 +19,21 @@ internal sealed class ClientConnection : IDisposable
     private static readonly TimeSpan LingerAfterError = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
-    private readonly CommandParser _parser;
     private readonly ILogger _logger;
-    private readonly int _sendBufferLimit;
     private readonly ReceiveBuffer _input;
     private readonly SendBuffer _output;
-    private readonly CommandContext _context;
+    private readonly FrameProcessor _frames;
     private long _lastActivity;
-    private long _requests;
     private int _aborted;
 
     public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
     {
         Id = id;
         _socket = socket;
-        _parser = parser;
         _logger = logger;
-        _sendBufferLimit = sendBufferLimit;
         _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
         _output = new SendBuffer(InitialBufferSize);
-        _context = new CommandContext(store, _output);
+        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger);
         _lastActivity = Environment.TickCount64;
     }
 
@@ -49,7 +42,7 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>When a byte was last received or sent (<see cref="Environment.TickCount64"/>).</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
-    public long Requests => Interlocked.Read(ref _requests);
+    public long Requests => _frames.Requests;
 
     /// <summary>Serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
     /// <param name="stopping">Cancelled at graceful shutdown: the connection answers what it has received, then closes.</param>
@@ -138,7 +131,7 @@ internal sealed class ClientConnection : IDisposable
     {
         while (true)
         {
-            var outcome = ProcessFrames();
+            var outcome = _frames.Process();
             if (_output.Count > 0)
             {
                 await FlushAsync().ConfigureAwait(false);
@@ -154,55 +147,6 @@ internal sealed class ClientConnection : IDisposable
                     await CloseAfterErrorAsync().ConfigureAwait(false);
                     return false;
             }
-        }
-    }
-
-    private BatchOutcome ProcessFrames()
-    {
-        while (true)
-        {
-            var status = _parser.TryParse(_input.Unparsed, out var command, out var error);
-            switch (status)
-            {
-                case ParseStatus.Complete:
-                    CommandDispatcher.Execute(command, _context);
-                    _input.Consume(command.FrameLength);
-                    _requests++;
-                    if (_output.Count >= _sendBufferLimit)
-                    {
-                        return BatchOutcome.SendBufferFull;
-                    }
-
-                    continue;
-                case ParseStatus.NeedMoreData:
-                    return BatchOutcome.NeedMoreData;
-                default:
-                    var message = error.ToString();
-                    WriteProtocolError(error, message);
-                    if (!error.IsRecoverable)
-                    {
-                        ServerLog.BadFrameClosed(_logger, Id, message);
-                        return BatchOutcome.Close;
-                    }
-
-                    ServerLog.BadFrameSkipped(_logger, Id, message);
-                    _input.Consume(error.FrameLength);
-                    continue;
-            }
-        }
-    }
-
-    // A frame of an unknown version, or any version-0 error, is answered in version 0: the peer may speak nothing else.
-    private void WriteProtocolError(in ProtocolError error, string message)
-    {
-        var text = Encoding.UTF8.GetBytes(message);
-        if (error.Code == ProtocolErrorCode.UnsupportedVersion || error.Version == ProtocolVersion.V0)
-        {
-            ResponseEncoder.Encode(_output, ProtocolVersion.V0, ResponseStatus.Error, 0, text);
-        }
-        else
-        {
-            ResponseEncoder.Encode(_output, error.Version, ResponseStatus.Error, error.RequestId, text, error.Code);
         }
     }
 
@@ -260,11 +204,4 @@ internal sealed class ClientConnection : IDisposable
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
-
-    private enum BatchOutcome
-    {
-        NeedMoreData,
-        SendBufferFull,
-        Close,
-    }
 }

@@ -1,0 +1,102 @@
+using System.Buffers;
+using Kv.Protocol;
+
+namespace Kv.Fuzz.Harnesses;
+
+/// <summary>
+/// The command parser on any bytes, frame after frame, with the default limits and with the smallest limit:
+/// it never throws; a complete frame lies within the input, is re-encoded by <see cref="CommandEncoder"/> to exactly
+/// the bytes it was parsed from, and is not complete one byte shorter; a recoverable error's frame lies within the
+/// input; and the sequence parser over random segments (the frame and a few bytes after it) agrees with the span parser on every answer.
+/// </summary>
+public static class CommandHarness
+{
+    private static readonly CommandParser[] Parsers = [CommandParser.Default, new(new ProtocolLimits(ProtocolLimits.MinimumMaxFrameBytes))];
+
+    public static void Run(byte[] data)
+    {
+        var random = new Random(Segments.SeedOf(data));
+        foreach (var parser in Parsers)
+        {
+            var offset = 0;
+            while (offset < data.Length)
+            {
+                var input = data.AsSpan(offset);
+                var status = parser.TryParse(input, out var command, out var error);
+                var sequence = Segments.Cut(input.Slice(0, Window(input.Length, status, command.FrameLength, error, random)), random);
+                var sequenceStatus = parser.TryParse(sequence, out var sequenceCommand, out var sequenceError);
+                Invariant.Equal(status, sequenceStatus, $"sequence status at {offset}");
+                switch (status)
+                {
+                    case ParseStatus.Complete:
+                        CheckComplete(parser, input, command, sequenceCommand);
+                        offset += command.FrameLength;
+                        continue;
+                    case ParseStatus.Invalid:
+                        CheckInvalid(input, error, sequenceError);
+                        if (!error.IsRecoverable)
+                        {
+                            break;
+                        }
+
+                        offset += error.FrameLength;
+                        continue;
+                    default:
+                        Invariant.That(status == ParseStatus.NeedMoreData, $"unknown status {status}");
+                        break;
+                }
+
+                break;
+            }
+        }
+    }
+
+    // The sequence parser gets the span parser's frame plus up to 16 bytes after it (all of the rest only for the last
+    // answer, NeedMoreData or a fatal error): cutting the whole remaining input for every frame of a long stream would
+    // make an execution quadratic in the input's length.
+    private static int Window(int length, ParseStatus status, int frameLength, in ProtocolError error, Random random)
+    {
+        var frame = status == ParseStatus.Complete ? frameLength : status == ParseStatus.Invalid && error.IsRecoverable ? error.FrameLength : length;
+        return (int)Math.Min(length, (long)frame + random.Next(17));
+    }
+
+    private static void CheckComplete(CommandParser parser, ReadOnlySpan<byte> input, in CommandView command, in CommandSequenceView sequenceCommand)
+    {
+        Invariant.That(command.FrameLength > 0 && command.FrameLength <= input.Length, $"frame length {command.FrameLength} of {input.Length}");
+        Invariant.That(command.FrameLength <= parser.Limits.MaxFrameBytes, $"frame of {command.FrameLength} bytes passed a {parser.Limits.MaxFrameBytes}-byte limit");
+        Invariant.That(FrameFormat.IsSupported(command.Version) && FrameFormat.IsKnown(command.Kind), $"unknown {command.Version}/{command.Kind} completed");
+        Invariant.That(command.Version == ProtocolVersion.V1 || command.RequestId == 0, "version 0 with a request id");
+        Invariant.That(command.Kind != CommandKind.Ping || command.Key.IsEmpty, "PING with a key");
+        Invariant.That(command.Kind is not (CommandKind.Get or CommandKind.Clear) || command.Value.IsEmpty, "GET/CLEAR with a value");
+
+        var frame = input.Slice(0, command.FrameLength);
+        var encoded = new byte[CommandEncoder.GetEncodedLength(command.Version, command.Kind, command.Key.Length, command.Value.Length)];
+        var written = CommandEncoder.Encode(encoded, command.Version, command.Kind, command.RequestId, command.Key, command.Value);
+        Invariant.Equal(encoded.Length, written, "encoded length");
+        Invariant.SameBytes(frame, encoded, "re-encoded command");
+
+        var owned = command.ToCommand();
+        var writer = new ArrayBufferWriter<byte>();
+        CommandEncoder.Encode(writer, owned);
+        Invariant.SameBytes(frame, writer.WrittenSpan, "owned command re-encoded");
+
+        Invariant.That(owned.Equals(sequenceCommand.ToCommand()), $"sequence parser disagrees: {owned} vs {sequenceCommand.ToCommand()}");
+        Invariant.Equal(command.FrameLength, sequenceCommand.FrameLength, "sequence frame length");
+
+        var shorter = parser.TryParse(frame.Slice(0, frame.Length - 1), out _, out _);
+        Invariant.Equal(ParseStatus.NeedMoreData, shorter, "a complete frame less its last byte");
+    }
+
+    private static void CheckInvalid(ReadOnlySpan<byte> input, in ProtocolError error, in ProtocolError sequenceError)
+    {
+        Invariant.That(error.Code != ProtocolErrorCode.None, "invalid without an error code");
+        Invariant.Equal(error.Code, sequenceError.Code, "sequence error code");
+        Invariant.Equal(error.Detail, sequenceError.Detail, "sequence error detail");
+        Invariant.Equal(error.Version, sequenceError.Version, "sequence error version");
+        Invariant.Equal(error.RequestId, sequenceError.RequestId, "sequence error request id");
+        Invariant.Equal(error.FrameLength, sequenceError.FrameLength, "sequence error frame length");
+        Invariant.That(error.FrameLength >= 0 && error.FrameLength <= input.Length, $"error frame length {error.FrameLength} of {input.Length}");
+        Invariant.That(!error.IsRecoverable || error.Version == ProtocolVersion.V1, "a recoverable version-0 error");
+        Invariant.That(!string.IsNullOrEmpty(error.ToString()), "an error without a message");
+    }
+}
