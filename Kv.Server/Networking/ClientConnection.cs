@@ -3,6 +3,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
+using Kv.Server.Persistence;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -27,11 +28,13 @@ internal sealed class ClientConnection : IDisposable
     private readonly ReceiveBuffer _input;
     private readonly SendBuffer _output;
     private readonly CommandContext _context;
+    private readonly AppendOnlyLog? _log;
+    private readonly LogWaiter? _logWaiter;
     private long _lastActivity;
     private long _requests;
     private int _aborted;
 
-    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
+    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
     {
         Id = id;
         _socket = socket;
@@ -40,7 +43,9 @@ internal sealed class ClientConnection : IDisposable
         _sendBufferLimit = sendBufferLimit;
         _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
         _output = new SendBuffer(InitialBufferSize);
-        _context = new CommandContext(store, _output);
+        _context = new CommandContext(store, _output, log);
+        _log = log;
+        _logWaiter = log is null ? null : new LogWaiter();
         _lastActivity = Environment.TickCount64;
     }
 
@@ -141,6 +146,14 @@ internal sealed class ClientConnection : IDisposable
             var outcome = ProcessFrames();
             if (_output.Count > 0)
             {
+                // With persistence, the responses wait for the log as the fsync policy says (no wait, in the
+                // steady state, unless it is `always`); the thread is never blocked meanwhile.
+                if (_log is not null && !await _log.WaitForAcknowledgeAsync(_logWaiter!).ConfigureAwait(false))
+                {
+                    ServerLog.ClosedOnLogFailure(_logger, Id);
+                    return false;
+                }
+
                 await FlushAsync().ConfigureAwait(false);
             }
 
