@@ -59,6 +59,14 @@ public class LogRecordTests
     }
 
     [Test]
+    public void The_examples_of_docs_persistence_md_are_byte_exact()
+    {
+        Convert.ToHexString(LogFiles.Header()).Should().BeEquivalentTo("4b764c6f670d0a1a0100000075807954");
+        Convert.ToHexString(LogFiles.Set("k", "v")).Should().BeEquivalentTo("05000000" + "8cd000ee" + "c81de310" + "01016b0176");
+        Convert.ToHexString(LogFiles.Clear("k")).Should().BeEquivalentTo("03000000" + "fec2452a" + "5951e6c4" + "02016b");
+    }
+
+    [Test]
     public void Crc32c_is_the_castagnoli_checksum() =>
         LogFormat.Checksum("123456789"u8).Should().Be(0xE3069283u);
 
