@@ -8,9 +8,10 @@ namespace Kv.Server.Persistence;
 /// </summary>
 internal sealed class LogWaiter : IValueTaskSource<bool>
 {
-    // Continuations go to the thread pool: run on the log's writer thread, they would send responses (and run the
-    // next batches) while the next group of writes waits for its fsync.
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    // Continuations run inline where the log completes the waiter: on its resumer thread, one group after another
+    // (AppendOnlyLog.ResumerLoop). Never on the writer thread, which would then send responses (and run the next
+    // batches) while the next group of writes waits for its fsync.
+    private ManualResetValueTaskSourceCore<bool> _core;
 
     /// <summary>The log position this wait is for.</summary>
     public long Position { get; private set; }
