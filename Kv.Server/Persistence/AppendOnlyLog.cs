@@ -745,7 +745,15 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
             }
 
             Wake();
-            switchRequest.Done.Task.GetAwaiter().GetResult();
+            try
+            {
+                switchRequest.Done.Task.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                switchRequest.OldFile?.Dispose();
+            }
+
             Interlocked.Increment(ref _compactions);
             ServerLog.CompactionDone(_logger, oldLength, copy.Length, (long)stopwatch.Elapsed.TotalMilliseconds, (long)switchRequest.Pause.TotalMilliseconds);
         }
@@ -845,12 +853,13 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
             throw;
         }
 
-        var old = _file;
+        // The old file is closed by the compaction thread: it is unlinked now, so its last close frees all its
+        // blocks, which took 40-70 ms for a 64 MiB log here, and appends must not wait for that.
+        request.OldFile = _file;
         _file = copy.Handle;
         copy.HandedOver = true;
         _origin = copy.StartPosition - copy.SnapshotLength;
         Volatile.Write(ref _fileLength, copy.Length);
-        old.Dispose();
         lock (_waitLock)
         {
             Volatile.Write(ref _written, end);
@@ -881,5 +890,8 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TimeSpan Pause { get; set; }
+
+        /// <summary>The replaced log's handle, for the compaction thread to close.</summary>
+        public SafeFileHandle? OldFile { get; set; }
     }
 }

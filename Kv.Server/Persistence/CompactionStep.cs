@@ -15,7 +15,7 @@ internal enum CompactionStep
     /// <summary>The records appended since the compaction began are copied from the old log, up to a recent point.</summary>
     CaughtUp,
 
-    /// <summary>The temporary file is fsynced.</summary>
+    /// <summary>The temporary file is fsynced (twice: after the catch-up, and after copying what came during that fsync).</summary>
     TempSynced,
 
     /// <summary>The writer has added the last records and fsynced the temporary file again; appends are held.</summary>

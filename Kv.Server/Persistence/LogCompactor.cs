@@ -54,7 +54,7 @@ internal static class LogCompactor
     private const int CopyChunk = 1024 * 1024;
 
     /// <summary>Catching up stops once fewer bytes than this are left: the writer copies the rest at the switch.</summary>
-    public const long DefaultCatchUpSlack = 256 * 1024;
+    public const long DefaultCatchUpSlack = 64 * 1024;
 
     private static readonly RecordReader<SnapshotBuffer> AddRecord = static (key, value, buffer) => buffer.AddSet(key, value);
 
@@ -107,20 +107,13 @@ internal static class LogCompactor
             fault?.Invoke(CompactionStep.SnapshotWritten);
 
             // Copy what was appended meanwhile, a few times over, so that the writer has little left at the switch.
-            for (var round = 0; round < 8; round++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var written = writtenPosition();
-                if (written == file.CopiedUpTo || written - file.CopiedUpTo < catchUpSlack)
-                {
-                    break;
-                }
-
-                CopyRange(oldLog, file.CopiedUpTo - origin, written - file.CopiedUpTo, file);
-                file.CopiedUpTo = written;
-            }
-
+            CatchUp(oldLog, origin, writtenPosition, file, catchUpSlack, cancellation);
             fault?.Invoke(CompactionStep.CaughtUp);
+            FileSync.SyncData(handle);
+
+            // The first fsync (the whole snapshot) takes long enough for a fair amount to be written meanwhile: copy
+            // that too and fsync again (a short one), so that the writer copies and fsyncs little while appends wait.
+            CatchUp(oldLog, origin, writtenPosition, file, catchUpSlack: 0, cancellation);
             FileSync.SyncData(handle);
             fault?.Invoke(CompactionStep.TempSynced);
             return file;
@@ -129,6 +122,22 @@ internal static class LogCompactor
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    private static void CatchUp(SafeFileHandle oldLog, long origin, Func<long> writtenPosition, CompactedFile file, long catchUpSlack, CancellationToken cancellation)
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var written = writtenPosition();
+            if (written == file.CopiedUpTo || written - file.CopiedUpTo < catchUpSlack)
+            {
+                return;
+            }
+
+            CopyRange(oldLog, file.CopiedUpTo - origin, written - file.CopiedUpTo, file);
+            file.CopiedUpTo = written;
         }
     }
 
