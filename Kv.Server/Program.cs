@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
 using Kv.Server.Networking;
+using Kv.Server.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server;
@@ -9,6 +11,12 @@ namespace Kv.Server;
 /// <summary>The <c>kv-server</c> entry point.</summary>
 public static class Program
 {
+    /// <summary>Exit code when the data directory or its log cannot be used at start (docs/operations.md).</summary>
+    public const int ExitPersistenceUnavailable = 3;
+
+    /// <summary>Exit code when writing the log failed while running and the server stopped.</summary>
+    public const int ExitPersistenceFailed = 4;
+
     /// <summary>Parses the command line, runs the server until SIGINT or SIGTERM, and returns the exit code.</summary>
     public static Task<int> Main(string[] args)
     {
@@ -58,14 +66,29 @@ public static class Program
             await Console.Error.WriteLineAsync($"kv-server: cannot listen on {options.BindAddress}:{options.Port}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (LogCorruptionException e)
+        {
+            await Console.Error.WriteLineAsync($"kv-server: {e.Message}").ConfigureAwait(false);
+            return ExitPersistenceUnavailable;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"kv-server: cannot use the data directory {options.Persistence?.DataDirectory}: {e.Message}").ConfigureAwait(false);
+            return ExitPersistenceUnavailable;
+        }
 
         // The one line on standard output, for people and scripts: the server accepts connections from now on.
         await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}").ConfigureAwait(false);
         await Console.Out.FlushAsync().ConfigureAwait(false);
 
-        await stop.Task.ConfigureAwait(false);
+        var failed = await Task.WhenAny(stop.Task, server.PersistenceFailed).ConfigureAwait(false) != stop.Task;
+        if (failed)
+        {
+            ServerLog.StoppingOnLogFailure(loggerFactory.CreateLogger("Kv.Server"));
+        }
+
         await server.StopAsync().ConfigureAwait(false);
-        return 0;
+        return failed ? ExitPersistenceFailed : 0;
 
         void Stop(PosixSignalContext context)
         {

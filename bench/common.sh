@@ -27,11 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_kv PORT: starts Kv.Server, waits (at most 30 s) for its ready line, sets KV_PID.
+# start_kv PORT [extra args]: starts Kv.Server, waits (at most 30 s) for its ready line, sets KV_PID.
 start_kv() {
   local port=$1 log
+  shift
   log=$(mktemp)
-  dotnet "$SERVER_DLL" --port "$port" --log-level Warning >"$log" 2>&1 &
+  dotnet "$SERVER_DLL" --port "$port" --log-level "${KV_LOG_LEVEL_BENCH:-Warning}" "$@" >"$log" 2>&1 &
   KV_PID=$!
   PIDS+=("$KV_PID")
   for _ in $(seq 300); do

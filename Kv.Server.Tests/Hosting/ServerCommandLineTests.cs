@@ -1,5 +1,6 @@
 using System.Net;
 using Kv.Server.Hosting;
+using Kv.Server.Persistence;
 
 namespace Kv.Server.Tests.Hosting;
 
@@ -15,6 +16,34 @@ public class ServerCommandLineTests
         options.MaxFrameBytes.Should().Be(64 * 1024 * 1024);
         options.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
         options.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(10));
+        options.Persistence.Should().BeNull("the store is in memory only unless a data directory is given");
+    }
+
+    [Test]
+    public void A_data_directory_turns_persistence_on_with_everysec_and_the_documented_compaction_thresholds()
+    {
+        var options = Parse(["--data-dir", "/var/lib/kv"], []);
+        options.Persistence.Should().Be(new PersistenceOptions
+        {
+            DataDirectory = "/var/lib/kv", Fsync = FsyncPolicy.EverySecond, CompactionMinBytes = 64L * 1024 * 1024, CompactionRatio = 2,
+        });
+    }
+
+    [Test]
+    public void Persistence_options_come_from_the_environment_and_the_command_line_wins()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["KV_DATA_DIR"] = "/data", ["KV_FSYNC"] = "no", ["KV_COMPACTION_MIN_BYTES"] = "1000", ["KV_COMPACTION_RATIO"] = "3.5",
+        };
+        Parse([], environment).Persistence.Should().Be(new PersistenceOptions
+        {
+            DataDirectory = "/data", Fsync = FsyncPolicy.No, CompactionMinBytes = 1000, CompactionRatio = 3.5,
+        });
+        Parse(["--fsync", "ALWAYS", "--data-dir", "/other", "--compaction-ratio", "0"], environment).Persistence.Should().Be(new PersistenceOptions
+        {
+            DataDirectory = "/other", Fsync = FsyncPolicy.Always, CompactionMinBytes = 1000, CompactionRatio = 0,
+        });
     }
 
     [Test]
@@ -48,9 +77,12 @@ public class ServerCommandLineTests
     [TestCase("--max-frame-bytes", "10")]
     [TestCase("--idle-timeout", "-1")]
     [TestCase("--bind", "not-an-address")]
+    [TestCase("--fsync", "sometimes")]
+    [TestCase("--compaction-ratio", "0.5")]
+    [TestCase("--compaction-min-bytes", "-1")]
     public void Bad_values_are_refused_with_the_option_named(string option, string value)
     {
-        var parse = () => Parse([option, value], []);
+        var parse = () => Parse([option, value, "--data-dir", "/tmp/kv"], []);
         parse.Should().Throw<ArgumentException>().WithMessage($"*{option}*");
     }
 

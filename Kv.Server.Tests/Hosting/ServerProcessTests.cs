@@ -46,7 +46,7 @@ public class ServerProcessTests
         var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
         await process.WaitForExitAsync();
         process.ExitCode.Should().Be(0);
-        foreach (var option in new[] { "--bind", "--port", "--max-connections", "--max-frame-bytes", "--idle-timeout", "--shutdown-timeout", "--io-threads", "--log-level" })
+        foreach (var option in new[] { "--bind", "--port", "--max-connections", "--max-frame-bytes", "--idle-timeout", "--shutdown-timeout", "--io-threads", "--log-level", "--data-dir", "--fsync", "--compaction-min-bytes", "--compaction-ratio" })
         {
             output.Should().Contain(option);
         }

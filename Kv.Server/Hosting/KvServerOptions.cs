@@ -1,5 +1,6 @@
 using System.Net;
 using Kv.Protocol;
+using Kv.Server.Persistence;
 
 namespace Kv.Server.Hosting;
 
@@ -42,6 +43,12 @@ public sealed record KvServerOptions
     /// <summary>The listen backlog. Default 511, as Redis.</summary>
     public int Backlog { get; init; } = 511;
 
+    /// <summary>
+    /// The append-only log: where, and when it is fsynced. Null (the default) keeps the store in memory only, and
+    /// costs the request path nothing.
+    /// </summary>
+    public PersistenceOptions? Persistence { get; init; }
+
     /// <summary>Checks the options, throwing <see cref="ArgumentException"/> with the name of the first bad one.</summary>
     public void Validate()
     {
@@ -74,5 +81,7 @@ public sealed record KvServerOptions
         {
             throw new ArgumentException("The send buffer limit must be at least 1024 bytes.");
         }
+
+        Persistence?.Validate();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Kv.Server.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Hosting;
@@ -53,6 +54,27 @@ internal sealed class ServerCommandLine
             Description = "Socket event threads, which also run the commands (KV_IO_THREADS); 0 picks half the cores, at least 1.",
             DefaultValueFactory = _ => EnvInt("KV_IO_THREADS", 0),
         };
+        var persistenceDefaults = new PersistenceOptions { DataDirectory = "." };
+        DataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Directory of the append-only log (KV_DATA_DIR); turns persistence on. Without it the store is in memory only.",
+            DefaultValueFactory = _ => Env("KV_DATA_DIR"),
+        };
+        Fsync = new Option<string>("--fsync")
+        {
+            Description = "When the log is flushed to disk (KV_FSYNC), as Redis's appendfsync: always (a write is acknowledged once on disk), everysec (at most about a second lost in a crash), no (left to the OS).",
+            DefaultValueFactory = _ => Env("KV_FSYNC") ?? PersistenceOptions.FormatFsync(persistenceDefaults.Fsync),
+        };
+        CompactionMinBytes = new Option<long>("--compaction-min-bytes")
+        {
+            Description = "The log is compacted only once at least this large, in bytes (KV_COMPACTION_MIN_BYTES).",
+            DefaultValueFactory = _ => EnvLong("KV_COMPACTION_MIN_BYTES", persistenceDefaults.CompactionMinBytes),
+        };
+        CompactionRatio = new Option<double>("--compaction-ratio")
+        {
+            Description = "The log is compacted once this many times the size of the live data (KV_COMPACTION_RATIO); 0 turns compaction off.",
+            DefaultValueFactory = _ => EnvDouble("KV_COMPACTION_RATIO", persistenceDefaults.CompactionRatio),
+        };
         LogLevel = new Option<LogLevel>("--log-level")
         {
             Description = "Least severe log level written (KV_LOG_LEVEL): Trace, Debug, Information, Warning, Error, Critical, None.",
@@ -62,6 +84,7 @@ internal sealed class ServerCommandLine
         Root = new RootCommand("Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1).")
         {
             Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, IoThreads, LogLevel,
+            DataDir, Fsync, CompactionMinBytes, CompactionRatio,
         };
     }
 
@@ -83,6 +106,14 @@ internal sealed class ServerCommandLine
 
     public Option<LogLevel> LogLevel { get; }
 
+    public Option<string?> DataDir { get; }
+
+    public Option<string> Fsync { get; }
+
+    public Option<long> CompactionMinBytes { get; }
+
+    public Option<double> CompactionRatio { get; }
+
     /// <summary>Reads the parsed values into options; throws <see cref="ArgumentException"/> for a bad value.</summary>
     public KvServerOptions ToOptions(ParseResult result)
     {
@@ -94,9 +125,26 @@ internal sealed class ServerCommandLine
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
             IdleTimeout = Seconds(result.GetValue(IdleTimeout), "--idle-timeout"),
             ShutdownTimeout = Seconds(result.GetValue(ShutdownTimeout), "--shutdown-timeout"),
+            Persistence = ToPersistence(result),
         };
         options.Validate();
         return options;
+    }
+
+    // The policy is checked even without --data-dir, so that a typo is not silently ignored.
+    private PersistenceOptions? ToPersistence(ParseResult result)
+    {
+        var fsync = PersistenceOptions.ParseFsync(result.GetValue(Fsync)!);
+        var directory = result.GetValue(DataDir);
+        return string.IsNullOrEmpty(directory)
+            ? null
+            : new PersistenceOptions
+            {
+                DataDirectory = directory,
+                Fsync = fsync,
+                CompactionMinBytes = result.GetValue(CompactionMinBytes),
+                CompactionRatio = result.GetValue(CompactionRatio),
+            };
     }
 
     /// <summary>The number of socket event threads to ask the runtime for.</summary>
@@ -135,6 +183,10 @@ internal sealed class ServerCommandLine
 
     private int EnvInt(string name, int fallback) => Env(name) is { } text
         ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new ArgumentException($"{name} must be a whole number, not '{text}'.")
+        : fallback;
+
+    private long EnvLong(string name, long fallback) => Env(name) is { } text
+        ? long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new ArgumentException($"{name} must be a whole number, not '{text}'.")
         : fallback;
 
     private double EnvDouble(string name, double fallback) => Env(name) is { } text

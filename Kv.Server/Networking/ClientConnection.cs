@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Kv.Protocol;
 using Kv.Server.Diagnostics;
+using Kv.Server.Persistence;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -23,17 +24,21 @@ internal sealed class ClientConnection : IDisposable
     private readonly ReceiveBuffer _input;
     private readonly SendBuffer _output;
     private readonly FrameProcessor _frames;
+    private readonly AppendOnlyLog? _log;
+    private readonly LogWaiter? _logWaiter;
     private long _lastActivity;
     private int _aborted;
 
-    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
+    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
     {
         Id = id;
         _socket = socket;
         _logger = logger;
         _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
         _output = new SendBuffer(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger);
+        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger, log);
+        _log = log;
+        _logWaiter = log is null ? null : new LogWaiter();
         _lastActivity = Environment.TickCount64;
     }
 
@@ -134,6 +139,14 @@ internal sealed class ClientConnection : IDisposable
             var outcome = _frames.Process();
             if (_output.Count > 0)
             {
+                // With persistence, the responses wait for the log as the fsync policy says (no wait, in the
+                // steady state, unless it is `always`); the thread is never blocked meanwhile.
+                if (_log is not null && !await _log.WaitForAcknowledgeAsync(_logWaiter!).ConfigureAwait(false))
+                {
+                    ServerLog.ClosedOnLogFailure(_logger, Id);
+                    return false;
+                }
+
                 await FlushAsync().ConfigureAwait(false);
             }
 

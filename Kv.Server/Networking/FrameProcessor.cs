@@ -2,6 +2,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
+using Kv.Server.Persistence;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -36,13 +37,13 @@ internal sealed class FrameProcessor
     private readonly ILogger _logger;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, SendBuffer output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, SendBuffer output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
     {
         _connectionId = connectionId;
         _input = input;
         _output = output;
         _parser = parser;
-        _context = new CommandContext(store, output);
+        _context = new CommandContext(store, output, log);
         _sendBufferLimit = sendBufferLimit;
         _logger = logger;
     }

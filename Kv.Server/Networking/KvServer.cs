@@ -5,6 +5,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
+using Kv.Server.Persistence;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,11 +14,14 @@ namespace Kv.Server.Networking;
 
 /// <summary>
 /// The Kv server: a TCP listener whose connections run commands against one shared <see cref="MemoryStore"/>.
-/// Start it with <see cref="Start"/>; <see cref="StopAsync"/> shuts it down gracefully.
+/// Start it with <see cref="Start"/>; <see cref="StopAsync"/> shuts it down gracefully. With
+/// <see cref="KvServerOptions.Persistence"/> set, <see cref="Start"/> first replays the append-only log into the
+/// store, and every write goes to the log from then on.
 /// </summary>
 public sealed class KvServer : IAsyncDisposable
 {
     private static readonly TimeSpan RejectLinger = TimeSpan.FromSeconds(1);
+    private static readonly TaskCompletionSource NeverCompletes = new();
 
     private readonly KvServerOptions _options;
     private readonly ILogger _logger;
@@ -30,6 +34,7 @@ public sealed class KvServer : IAsyncDisposable
     private IPEndPoint? _endPoint;
     private Task _acceptLoop = Task.CompletedTask;
     private Timer? _idleSweep;
+    private AppendOnlyLog? _log;
     private long _nextConnectionId;
     private int _connectionCount;
     private int _stopRequested;
@@ -60,13 +65,35 @@ public sealed class KvServer : IAsyncDisposable
     /// <summary>How many connections are open now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
-    /// <summary>Binds, listens and starts accepting. When this returns, connections are accepted.</summary>
+    /// <summary>
+    /// Completes if persistence fails while the server runs (a write or fsync of the log failed): the server then
+    /// acknowledges nothing more (connections are closed without their responses), and should be stopped. Never
+    /// completes otherwise.
+    /// </summary>
+    public Task PersistenceFailed => _log?.Failed ?? NeverCompletes.Task;
+
+    /// <summary>The append-only log, once started with persistence on.</summary>
+    internal AppendOnlyLog? Log => _log;
+
+    /// <summary>
+    /// Replays the log (with persistence on), then binds, listens and starts accepting. When this returns,
+    /// connections are accepted.
+    /// </summary>
     /// <exception cref="SocketException">The address cannot be bound (in use, or not this machine's).</exception>
+    /// <exception cref="LogCorruptionException">The log is damaged and must be repaired before the server starts.</exception>
+    /// <exception cref="IOException">The data directory is in use by another server, or cannot be used.</exception>
+    /// <exception cref="UnauthorizedAccessException">The data directory cannot be used.</exception>
     public void Start()
     {
         if (_listener is not null)
         {
             throw new InvalidOperationException("The server has already started.");
+        }
+
+        if (_options.Persistence is { } persistence && _log is null)
+        {
+            // Before listening: no client sees the store until every logged write is back in it.
+            _log = AppendOnlyLog.Open(persistence, Store, _logger);
         }
 
         var listener = new Socket(_options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -137,6 +164,9 @@ public sealed class KvServer : IAsyncDisposable
             await Task.WhenAll(left.Select(c => c.Task)).ConfigureAwait(false);
         }
 
+        // After the connections: their last responses may still be waiting for the log. Closing it writes and
+        // fsyncs what is buffered.
+        _log?.Dispose();
         ServerLog.Stopped(_logger);
     }
 
@@ -182,7 +212,7 @@ public sealed class KvServer : IAsyncDisposable
             socket.NoDelay = true;
             var id = Interlocked.Increment(ref _nextConnectionId);
             ServerLog.ConnectionAccepted(_logger, id, socket.RemoteEndPoint);
-            var connection = new ClientConnection(id, socket, Store, _parser, _options.SendBufferLimit, _logger);
+            var connection = new ClientConnection(id, socket, Store, _parser, _options.SendBufferLimit, _logger, _log);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[id] = (connection, ServeAsync(connection, started.Task));
             started.SetResult();

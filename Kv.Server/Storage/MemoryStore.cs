@@ -68,6 +68,27 @@ public sealed class MemoryStore
         }
     }
 
+    /// <summary>The number of stripes, for <see cref="ReadStripe{TState}"/>.</summary>
+    public int StripeCount => _stripes.Length;
+
+    /// <summary>
+    /// Bytes of live keys and values with their two length prefixes: what the data would take if written out once
+    /// (a snapshot, read without locks).
+    /// </summary>
+    public long LiveBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var stripe in _stripes)
+            {
+                bytes += stripe.LiveBytes;
+            }
+
+            return bytes;
+        }
+    }
+
     /// <summary>
     /// Looks a key up and, when it exists, hands its value to <paramref name="reader"/> while the value is held steady.
     /// </summary>
@@ -82,7 +103,18 @@ public sealed class MemoryStore
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var hash = KeyHash.Compute(key);
-        StripeFor(hash).Set(key, hash, value);
+        StripeFor(hash).Set(key, hash, value, null);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="key"/> and tells <paramref name="observer"/> while the
+    /// key's stripe is still locked, so that writes to one key reach it in the order they were applied.
+    /// </summary>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IStoreWriteObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var hash = KeyHash.Compute(key);
+        StripeFor(hash).Set(key, hash, value, observer);
     }
 
     /// <summary>
@@ -92,12 +124,39 @@ public sealed class MemoryStore
     public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state)
     {
         var hash = KeyHash.Compute(key);
-        return StripeFor(hash).Remove(key, hash, reader, state);
+        return StripeFor(hash).Remove(key, hash, reader, state, null);
+    }
+
+    /// <summary>
+    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value, and then
+    /// <paramref name="observer"/> is told, while the key's stripe is still locked.
+    /// </summary>
+    /// <returns>True when the key existed.</returns>
+    public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state, IStoreWriteObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var hash = KeyHash.Compute(key);
+        return StripeFor(hash).Remove(key, hash, reader, state, observer);
     }
 
     /// <summary>Removes a key without reading its value.</summary>
     /// <returns>True when the key existed.</returns>
     public bool Remove(ReadOnlySpan<byte> key) => Remove<object?>(key, null, null);
+
+    /// <summary>
+    /// Hands every record of one stripe to <paramref name="reader"/> while that stripe is locked: a consistent copy
+    /// of a 1/<see cref="StripeCount"/> share of the store, taken without stopping the other stripes. Writes to the
+    /// stripe wait until it returns, so the reader should only copy.
+    /// </summary>
+    /// <param name="stripe">From 0 to <see cref="StripeCount"/> - 1.</param>
+    /// <param name="reader">Receives each key and value; must not call back into the store.</param>
+    /// <param name="state">Passed to the reader.</param>
+    public void ReadStripe<TState>(int stripe, RecordReader<TState> reader, TState state)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stripe);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(stripe, _stripes.Length);
+        _stripes[stripe].ReadAll(reader, state);
+    }
 
     private StoreStripe StripeFor(ulong hash) => _stripes[(int)(hash >> _stripeShift) & (_stripes.Length - 1)];
 }

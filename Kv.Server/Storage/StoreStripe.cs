@@ -39,6 +39,9 @@ internal sealed class StoreStripe
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Bytes of live records (length prefixes, keys, values); a snapshot read without the lock.</summary>
+    public long LiveBytes => Volatile.Read(ref _liveBytes);
+
     /// <summary>Bytes held in pages (live records, dead records and page tails) plus the index.</summary>
     public long AllocatedBytes
     {
@@ -72,10 +75,12 @@ internal sealed class StoreStripe
         }
     }
 
-    public void Set(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value)
+    public void Set(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, IStoreWriteObserver? observer)
     {
         lock (_lock)
         {
+            // Told first, under the lock: the next write to this key cannot reach the observer before this one.
+            observer?.OnSet(key, value);
             var index = Find(key, hash);
             if (index >= 0)
             {
@@ -106,7 +111,7 @@ internal sealed class StoreStripe
         }
     }
 
-    public bool Remove<TState>(ReadOnlySpan<byte> key, ulong hash, ValueReader<TState>? reader, TState state)
+    public bool Remove<TState>(ReadOnlySpan<byte> key, ulong hash, ValueReader<TState>? reader, TState state, IStoreWriteObserver? observer)
     {
         lock (_lock)
         {
@@ -118,11 +123,27 @@ internal sealed class StoreStripe
 
             var slot = _slots[index];
             reader?.Invoke(ValueOf(slot), state);
+            observer?.OnRemoved(key);
             Free(slot);
             DeleteAt(index);
             _count--;
             CompactIfWasteful();
             return true;
+        }
+    }
+
+    public void ReadAll<TState>(RecordReader<TState> reader, TState state)
+    {
+        lock (_lock)
+        {
+            foreach (var slot in _slots)
+            {
+                if (slot != 0)
+                {
+                    var record = RecordOf(slot, out var keyLength, out var valueLength, out var headerLength);
+                    reader(record.Slice(headerLength, keyLength), record.Slice(headerLength + keyLength, valueLength), state);
+                }
+            }
         }
     }
 

@@ -1,0 +1,47 @@
+using System.Text;
+using Kv.Server.Persistence;
+using Kv.Server.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kv.Server.Tests.Persistence;
+
+/// <summary>
+/// A store with its log open in a temporary directory, written as the SET and CLEAR commands do: the write goes to
+/// the store with the log as observer, then the writer awaits the acknowledgement a connection would.
+/// </summary>
+internal sealed class LogHarness : IDisposable
+{
+    public LogHarness(string directory, FsyncPolicy policy = FsyncPolicy.Always, long compactionMinBytes = long.MaxValue, double compactionRatio = 0)
+    {
+        Directory = directory;
+        Store = new MemoryStore();
+        Log = AppendOnlyLog.Open(
+            new PersistenceOptions { DataDirectory = directory, Fsync = policy, CompactionMinBytes = compactionMinBytes, CompactionRatio = compactionRatio },
+            Store,
+            NullLogger.Instance);
+    }
+
+    public string Directory { get; }
+
+    public MemoryStore Store { get; }
+
+    public AppendOnlyLog Log { get; }
+
+    /// <summary>SET, then wait as a connection would; returns the acknowledgement (false: the log failed).</summary>
+    public ValueTask<bool> SetAsync(string key, string value, LogWaiter waiter) => SetAsync(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), waiter);
+
+    public ValueTask<bool> SetAsync(byte[] key, byte[] value, LogWaiter waiter)
+    {
+        Store.Set(key, value, Log);
+        return Log.WaitForAcknowledgeAsync(waiter);
+    }
+
+    /// <summary>CLEAR, then wait as a connection would.</summary>
+    public ValueTask<bool> ClearAsync(string key, LogWaiter waiter)
+    {
+        Store.Remove<object?>(Encoding.UTF8.GetBytes(key), null, null, Log);
+        return Log.WaitForAcknowledgeAsync(waiter);
+    }
+
+    public void Dispose() => Log.Dispose();
+}

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Diagnostics;
+using Kv.Server.Storage;
+using Microsoft.Win32.SafeHandles;
+
+namespace Kv.Server.Persistence;
+
+/// <summary>What a replay found.</summary>
+/// <param name="Records">Records applied to the store.</param>
+/// <param name="ValidLength">The length of the log's valid part: where appending goes on.</param>
+/// <param name="TornBytes">Bytes of a torn tail that follow <paramref name="ValidLength"/> (0 when none).</param>
+/// <param name="Elapsed">How long the replay took.</param>
+internal readonly record struct ReplayResult(long Records, long ValidLength, long TornBytes, TimeSpan Elapsed);
+
+/// <summary>
+/// Reads a log from its start and applies every record to a store. A torn tail (a crash in the middle of a write)
+/// is reported for truncation; damage with valid records after it stops the replay with
+/// <see cref="LogCorruptionException"/>, since truncating there would silently lose acknowledged writes.
+/// </summary>
+internal static class LogReplayer
+{
+    private const int ChunkSize = 1024 * 1024;
+
+    /// <summary>Replays <paramref name="file"/> into <paramref name="store"/>; does not change the file.</summary>
+    /// <exception cref="LogCorruptionException">The log cannot be replayed as it is.</exception>
+    public static ReplayResult Replay(SafeFileHandle file, string path, MemoryStore store)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var length = RandomAccess.GetLength(file);
+        Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
+        var headerLength = ReadFully(file, header, 0);
+        if (LogRecordReader.CheckFileHeader(header.Slice(0, headerLength)) is { } problem)
+        {
+            throw new LogCorruptionException(path, 0,
+                $"The log {path} cannot be read: {problem}. Move it away (or restore the data directory from a backup) to start.");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            long records = 0;
+            long bufferOffset = LogFormat.FileHeaderSize; // the file offset of buffer[0]
+            int start = 0, end = 0;
+            while (true)
+            {
+                var offset = bufferOffset + start;
+                var status = LogRecordReader.TryRead(buffer.AsSpan(start, end - start), out var record, out var size);
+                switch (status)
+                {
+                    case LogReadStatus.Complete:
+                        Apply(store, record);
+                        records++;
+                        start += size;
+                        continue;
+
+                    case LogReadStatus.NeedMoreData:
+                        if (bufferOffset + end == length)
+                        {
+                            // Everything is read: a clean end, or a record the file ends inside of (torn).
+                            return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
+                        }
+
+                        if (offset + size > length)
+                        {
+                            // The header is whole and checked, and says the record runs past the end: torn.
+                            return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
+                        }
+
+                        // Keep the unread bytes, make room for the whole record, and read on.
+                        if (size > buffer.Length)
+                        {
+                            var grown = ArrayPool<byte>.Shared.Rent(size);
+                            buffer.AsSpan(start, end - start).CopyTo(grown);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = grown;
+                        }
+                        else
+                        {
+                            buffer.AsSpan(start, end - start).CopyTo(buffer);
+                        }
+
+                        end -= start;
+                        bufferOffset += start;
+                        start = 0;
+                        end += ReadFully(file, buffer.AsSpan(end), bufferOffset + end);
+                        continue;
+
+                    case LogReadStatus.Malformed:
+                        throw new LogCorruptionException(path, offset,
+                            $"The log {path} has a record at offset {offset} whose checksums hold but whose content is not a valid record " +
+                            $"(written by a newer Kv, or not by Kv). {Recovery(path, offset)}");
+
+                    default:
+                        // A bad payload under a sound header has a known extent; a bad header has none.
+                        var next = FindValidRecord(file, status == LogReadStatus.BadChecksum ? offset + size : offset + 1, length);
+                        if (next < 0)
+                        {
+                            // Nothing valid follows the damage: the write that a crash interrupted. Drop it.
+                            return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
+                        }
+
+                        var what = status == LogReadStatus.BadHeader ? "its length fails its checksum" : "its payload fails its checksum";
+                        throw new LogCorruptionException(path, offset,
+                            $"The log {path} is damaged at offset {offset} ({what}), and a valid record follows at offset {next}, " +
+                            $"so this is not a write torn by a crash: the server will not start on it. {Recovery(path, offset)}");
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string Recovery(string path, long offset) =>
+        $"To recover, either keep the {offset} bytes before the damage and lose every record from there on: " +
+        $"truncate -s {offset} '{path}' (after copying the file somewhere safe), or restore the data directory from a backup.";
+
+    private static void Apply(MemoryStore store, in LogRecord record)
+    {
+        if (record.Operation == LogOperation.Set)
+        {
+            store.Set(record.Key, record.Value);
+        }
+        else
+        {
+            store.Remove(record.Key);
+        }
+    }
+
+    /// <summary>
+    /// The offset of the first whole, valid record that starts at or after <paramref name="from"/>, or -1. A torn tail
+    /// has none after it; damage in the middle of the log does. Only runs on damage, so a byte-by-byte scan is fine.
+    /// </summary>
+    internal static long FindValidRecord(SafeFileHandle file, long from, long length)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            var position = from;
+            while (length - position >= LogFormat.RecordHeaderSize)
+            {
+                var count = ReadFully(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
+                var last = count - LogFormat.RecordHeaderSize;
+                for (var i = 0; i <= last; i++)
+                {
+                    var candidate = buffer.AsSpan(i, count - i);
+                    var status = LogRecordReader.TryRead(candidate, out _, out var size);
+                    if (status == LogReadStatus.Complete)
+                    {
+                        return position + i;
+                    }
+
+                    if (status == LogReadStatus.NeedMoreData && size > candidate.Length && position + i + size <= length)
+                    {
+                        // A header that checks out, for a record longer than what is buffered: read it whole.
+                        var whole = new byte[size];
+                        ReadFully(file, whole, position + i);
+                        if (LogRecordReader.TryRead(whole, out _, out _) == LogReadStatus.Complete)
+                        {
+                            return position + i;
+                        }
+                    }
+                }
+
+                position += last + 1;
+            }
+
+            return -1;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int ReadFully(SafeFileHandle file, Span<byte> destination, long offset)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = RandomAccess.Read(file, destination.Slice(total), offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+}
