@@ -59,7 +59,7 @@ public class CrashTests
             using var server = await ServerProcess.StartAsync(
                 "--port", "0", "--data-dir", _directory, "--fsync", policy, "--log-level", "Information",
                 "--compaction-min-bytes", "65536", "--compaction-ratio", "2");
-            server.Errors.Should().Contain("Replayed");
+            (await server.WaitForErrorAsync("Replayed", TimeSpan.FromSeconds(10))).Should().BeTrue($"the server logs its replay: {server.Errors}");
             killedMidCompaction += server.Errors.Contains("left by a compaction", StringComparison.Ordinal) ? 1 : 0;
             tornTails += server.Errors.Contains("torn record", StringComparison.Ordinal) ? 1 : 0;
 

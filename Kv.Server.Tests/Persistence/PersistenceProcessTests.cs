@@ -23,7 +23,8 @@ public class PersistenceProcessTests
         await File.WriteAllBytesAsync(LogFiles.LogPath(_directory), log);
 
         using var server = await ServerProcess.StartAsync("--port", "0", "--data-dir", _directory);
-        server.Errors.Should().Contain("torn record at offset").And.Contain("Replayed 1 record(s)");
+        (await server.WaitForErrorAsync("Replayed 1 record(s)", TimeSpan.FromSeconds(10))).Should().BeTrue(server.Errors);
+        server.Errors.Should().Contain("torn record at offset");
         using var connection = await WireConnection.ConnectAsync(server.EndPoint);
         (await connection.ExecuteAsync(Command.Get("a"))).Should().Be(Response.Ok("1"));
         (await connection.ExecuteAsync(Command.Get("b", ProtocolVersion.V1, 2))).Should().Be(Response.NotFound(2));

@@ -40,6 +40,26 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until standard error contains <paramref name="text"/>: log lines travel through the console logger's own
+    /// thread, so they can arrive after the ready line, which is written straight to standard output.
+    /// </summary>
+    public async Task<bool> WaitForErrorAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Errors.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+
     private static string ServerDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "Kv.Server.dll");
 
     /// <summary>Starts the server and waits for its ready line.</summary>
