@@ -94,7 +94,8 @@ public class NonReadingClientTests
 
         pushed.Should().BeLessThan(pipeline.Length, "the server stops reading a client that does not read its responses");
         (peak - baseline).Should().BeLessThan(AllowedGrowth, "the server holds at most the send buffer limit plus a frame for that client");
-        latency.Max.Should().BeLessThan(500, "the other client is served as usual");
+        latency.P50.Should().BeLessThan(5, "the other client is served as usual");
+        latency.Max.Should().BeLessThan(1000, "no round trip of the other client waits on the flooders");
 
         await stopFlood.CancelAsync();
         flooder.Reset();
