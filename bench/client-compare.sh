@@ -46,7 +46,7 @@ run_one() { # contender tasks round
     redis) kind=redis; port=$REDIS_PORT ;;
   esac
   local out="$OUT/$who-$tasks-$round"
-  DOTNET_PerfMapEnabled=${PROFILE:+1} dotnet "$dll" "$kind" "127.0.0.1:$port" "$tasks" "$DURATION" "$WARMUP" >"$out.txt" 2>"$out.err" &
+  DOTNET_PerfMapEnabled=${PROFILE:+1} DOTNET_EnableWriteXorExecute=${PROFILE:+0} dotnet "$dll" "$kind" "127.0.0.1:$port" "$tasks" "$DURATION" "$WARMUP" >"$out.txt" 2>"$out.err" &
   local pid=$!
   if [ -n "${PROFILE:-}" ]; then
     for _ in $(seq 600); do grep -q '^measuring' "$out.err" 2>/dev/null && break; sleep 0.05; done
