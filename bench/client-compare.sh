@@ -61,7 +61,7 @@ run_one() { # contender tasks round
     perf stat -x, -e "$SYSCALL_EVENTS" -p "$pid" -- sleep "$PERF_WINDOW" 2>"$out.perf" >/dev/null || true
   fi
   wait "$pid" || { cat "$out.err" >&2; return 1; }
-  sed -e "s/^/round $round: /" "$out.txt" | grep -v RESULT >&2
+  grep -v RESULT "$out.txt" | sed -e "s/^[a-z]* */round $round $who: /" >&2
 }
 
 for round in $(seq "$ROUNDS"); do
