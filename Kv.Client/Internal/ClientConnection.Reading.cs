@@ -85,7 +85,6 @@ internal sealed partial class ClientConnection
         }
 
         var batch = frames > 0 ? RentBatch() : null;
-        PendingOperation? unmatched = null;
         if (batch is not null)
         {
             lock (_lock)
@@ -95,7 +94,6 @@ internal sealed partial class ClientConnection
                     var operation = _queue.Peek();
                     if (operation is null || operation.RequestId != _frameRequestIds[i])
                     {
-                        unmatched = operation;
                         failure = ConnectionFailure.Protocol(operation is null
                             ? $"The Kv server at {EndPoint} sent a response (request id {_frameRequestIds[i]}) when no request was waiting."
                             : $"The Kv server at {EndPoint} answered request id {_frameRequestIds[i]} when the oldest request waiting was {operation.RequestId}: the stream is out of step.");
