@@ -76,7 +76,10 @@ internal sealed class CompletionBatch : IThreadPoolWorkItem
         // A full fence: the connection's watchdog reads _runners after clearing its armed flag, and the reader
         // reads that flag after this.
         Interlocked.Exchange(ref _runners, 1);
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+        // To the reader's own thread-pool thread first: it picks the batch up as soon as the reader loop waits for
+        // the next receive, with the responses still in its cache and no other thread to wake (idle ones may steal).
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
     /// <summary>True while some operation has not been signalled yet, or a runner has not left.</summary>
