@@ -35,6 +35,54 @@ public class DesignTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task A_continuation_that_blocks_holds_up_neither_the_reader_loop_nor_for_long_the_rest_of_its_receive(CancellationToken testTimeout)
+    {
+        // No operation timeout, so no timeout timer: only the reader loop and the batch watchdog can come to the rescue.
+        await using var server = FakeServer.Start();
+        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = server.EndPoint, OperationTimeout = Timeout.InfiniteTimeSpan }, testTimeout);
+        using var blocked = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        server.Stall();
+
+        // The thief's request goes first, so its response comes first in the one send that answers all 21, and its
+        // continuation runs first in the batch. Registered off NUnit's synchronization context, to run inline.
+        Task thief = null!;
+        Task<string>[] others = null!;
+        await Task.Run(() =>
+        {
+            thief = BlockAfterAsync(client.PingAsync("thief", testTimeout));
+            others = Enumerable.Range(0, 20).Select(i => AwaitAsync(client.PingAsync($"other {i}", testTimeout))).ToArray();
+        }, testTimeout);
+        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 21, testTimeout);
+        server.Release();
+        blocked.Wait(testTimeout);
+
+        // Nothing more arrives, yet the rest of that receive completes while the thief still blocks ...
+        var results = await Task.WhenAll(others).WaitAsync(TimeSpan.FromSeconds(5), testTimeout);
+        results.Should().Equal(Enumerable.Range(0, 20).Select(i => $"other {i}"));
+
+        // ... and the reader loop goes on serving new requests.
+        for (var i = 0; i < 100; i++)
+        {
+            (await client.PingAsync($"later {i}", testTimeout)).Should().Be($"later {i}");
+        }
+
+        thief.IsCompleted.Should().BeFalse();
+        release.Set();
+        await thief;
+
+        async Task BlockAfterAsync(ValueTask<string> call)
+        {
+            await call;
+            blocked.Set();
+            release.Wait(testTimeout);
+        }
+
+        static async Task<string> AwaitAsync(ValueTask<string> call) => await call;
+    }
+
+    [Test]
     [CancelAfter(20_000)]
     public async Task All_concurrent_callers_share_one_socket(CancellationToken testTimeout)
     {

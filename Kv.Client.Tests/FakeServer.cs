@@ -68,15 +68,18 @@ internal sealed class FakeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Answer every held request, in order, and stop stalling.</summary>
+    /// <summary>
+    /// Answer every held request, in order, with one send per connection (so the client usually reads them all in
+    /// one receive), and stop stalling.
+    /// </summary>
     public void Release()
     {
         lock (_lock)
         {
             _stalled = false;
-            foreach (var (socket, response) in _held)
+            foreach (var group in _held.GroupBy(held => held.Socket))
             {
-                TrySend(socket, response);
+                TrySend(group.Key, group.SelectMany(held => held.Response).ToArray());
             }
 
             _held.Clear();

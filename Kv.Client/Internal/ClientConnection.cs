@@ -12,7 +12,8 @@ namespace Kv.Client.Internal;
 /// <see cref="PendingOperation"/> to the FIFO under one short lock, so FIFO order is wire order, then wake the writer
 /// loop if it is parked. The writer loop (<c>ClientConnection.Writing.cs</c>) swaps the pending buffer for its own and
 /// sends everything that accumulated with one socket call. The reader loop (<c>ClientConnection.Reading.cs</c>)
-/// parses responses, checks that each one answers the FIFO's head, and completes it.
+/// parses every response of a receive, takes their operations off the FIFO in one lock (checking that each answers
+/// the head), decodes their results, and hands them to the thread pool as one <see cref="CompletionBatch"/>.
 /// </para>
 /// <para>
 /// Any failure (socket error, end of stream, protocol violation, disposal) goes through <see cref="Abort"/>, once:
@@ -20,9 +21,10 @@ namespace Kv.Client.Internal;
 /// never reopened; <see cref="KvClient"/> makes a new one.
 /// </para>
 /// </summary>
-internal sealed partial class ClientConnection
+internal sealed partial class ClientConnection : ICompletionBatchOwner
 {
     private const int InitialBufferSize = 16 * 1024;
+    private const int WatchdogMilliseconds = 10;
 
     private readonly Socket _socket;
     private readonly ResponseParser _parser;
@@ -43,6 +45,18 @@ internal sealed partial class ClientConnection
     private bool _closed;
     private uint _lastRequestId;
 
+    // The reader loop's: where each response of the current receive starts, and the request id it answers.
+    private int[] _frameOffsets = new int[64];
+    private uint[] _frameRequestIds = new uint[64];
+
+    // Completion batches: idle ones (a lock-free stack), and every one made (for the stall check).
+    private CompletionBatch? _idleBatches;
+    private CompletionBatch[] _allBatches = [];
+
+    // Ticks while completion batches run, to give a helper to one held up by a blocking continuation.
+    private readonly Timer _watchdog;
+    private int _watchdogArmed;
+
     private volatile bool _isOpen = true;
     private ConnectionFailure? _failure;
     private Timer? _timeoutTimer;
@@ -62,6 +76,7 @@ internal sealed partial class ClientConnection
         _input = new ReceiveBuffer(InitialBufferSize, options.MaxFrameBytes);
         _pending = new WriteBuffer(InitialBufferSize);
         _sending = new WriteBuffer(InitialBufferSize);
+        _watchdog = new Timer(static state => ((ClientConnection)state!).OnWatchdogTick(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     /// <summary>The server's address as configured, for messages.</summary>

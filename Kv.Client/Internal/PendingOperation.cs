@@ -55,14 +55,26 @@ internal abstract class PendingOperation
         }
     }
 
-    /// <summary>Completes the operation from its response, unless it already completed (then the response is dropped).</summary>
-    public void SetResponse(in ResponseView response)
-    {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
-        {
-            SetResponseCore(response);
-        }
-    }
+    /// <summary>
+    /// Claims the operation for its response: true when nothing (cancellation, timeout, teardown) completed it first.
+    /// The reader then decodes the response into it with <see cref="StoreResponse"/> and, later, on a thread-pool
+    /// thread, signals the caller with <see cref="SignalStoredResponse"/>.
+    /// </summary>
+    public bool TryClaimForResponse() => Interlocked.Exchange(ref _completed, 1) == 0;
+
+    /// <summary>
+    /// Decodes <paramref name="response"/> into the operation's result (or its error) without signalling the caller:
+    /// no caller code runs. Only after <see cref="TryClaimForResponse"/> returned true.
+    /// </summary>
+    public abstract void StoreResponse(in ResponseView response);
+
+    /// <summary>
+    /// Hands the stored result to the caller, running the caller's continuation inline, on this thread. Called once
+    /// after <see cref="StoreResponse"/>, from a completion batch on the thread pool (never from the reader loop).
+    /// The caller may take the result, release the operation and reuse it from the pool before this returns: the
+    /// operation must not be touched afterwards.
+    /// </summary>
+    public abstract void SignalStoredResponse();
 
     /// <summary>Fails the operation, unless it already completed.</summary>
     public bool TrySetException(Exception exception)
@@ -97,8 +109,6 @@ internal abstract class PendingOperation
         _cancellationToken = default;
         ResetAndReturn();
     }
-
-    protected abstract void SetResponseCore(in ResponseView response);
 
     protected abstract void SetExceptionCore(Exception exception);
 

@@ -7,7 +7,10 @@ namespace Kv.Client.Internal;
 /// <summary>
 /// A pooled <see cref="IValueTaskSource{TResult}"/> for one request whose result is a <typeparamref name="T"/>. It is
 /// also a non-generic <see cref="IValueTaskSource"/>, for calls that return a plain <see cref="ValueTask"/>.
-/// Continuations always run asynchronously, so a caller's code never runs on (and never stalls) the reader loop.
+/// A caller's code never runs on (and never stalls) the reader loop: a response is decoded on the reader loop but
+/// signalled from a completion batch on the thread pool, which runs the continuation inline
+/// (<see cref="CompletionBatch"/>); a failure (cancellation, timeout, teardown) queues the continuation to the thread
+/// pool.
 /// </summary>
 /// <typeparam name="T">The caller's result.</typeparam>
 /// <typeparam name="TDecoder">How a response becomes that result.</typeparam>
@@ -16,6 +19,8 @@ internal sealed class PendingOperation<T, TDecoder> : PendingOperation, IValueTa
 {
     private readonly OperationPool<T, TDecoder> _pool;
     private ManualResetValueTaskSourceCore<T> _core;
+    private T _storedResult = default!;
+    private Exception? _storedError;
 
     public PendingOperation(OperationPool<T, TDecoder> pool)
     {
@@ -55,26 +60,41 @@ internal sealed class PendingOperation<T, TDecoder> : PendingOperation, IValueTa
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
-    protected override void SetResponseCore(in ResponseView response)
+    public override void StoreResponse(in ResponseView response)
     {
         if (response.Status == ResponseStatus.Error)
         {
-            _core.SetException(new KvServerException(response.ErrorCode, Encoding.UTF8.GetString(response.Payload)));
+            _storedError = new KvServerException(response.ErrorCode, Encoding.UTF8.GetString(response.Payload));
             return;
         }
 
-        T result;
         try
         {
-            result = TDecoder.Decode(response.Status, response.Payload);
+            _storedResult = TDecoder.Decode(response.Status, response.Payload);
         }
         catch (Exception e)
         {
-            _core.SetException(e);
-            return;
+            _storedError = e;
         }
+    }
 
-        _core.SetResult(result);
+    public override void SignalStoredResponse()
+    {
+        var result = _storedResult;
+        var error = _storedError;
+        _storedResult = default!;
+        _storedError = null;
+
+        // The continuation runs here, inline: this is a completion batch's thread-pool thread, not the reader loop.
+        _core.RunContinuationsAsynchronously = false;
+        if (error is null)
+        {
+            _core.SetResult(result);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
     }
 
     protected override void SetExceptionCore(Exception exception) => _core.SetException(exception);
@@ -82,6 +102,7 @@ internal sealed class PendingOperation<T, TDecoder> : PendingOperation, IValueTa
     protected override void ResetAndReturn()
     {
         _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
         _pool.Return(this);
     }
 }
