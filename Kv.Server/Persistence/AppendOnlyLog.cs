@@ -68,7 +68,8 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     // Waiting connections, under _waitLock.
     private readonly Lock _waitLock = new();
     private readonly List<LogWaiter> _waiters = [];
-    private readonly ManualResetEventSlim _resumerIdle = new(true, 0);
+    private readonly ManualResetEventSlim _gathered = new(false, 0);
+    private int _gatherTarget = int.MaxValue;
     private List<(LogWaiter Waiter, bool Durable)> _ready = [];
     private readonly ManualResetEventSlim _resume = new(false, 0);
     private readonly Thread _resumer;
@@ -83,6 +84,8 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     private long _durable;
     private long _lastSync = Environment.TickCount64;
     private long _nextCompactionAttempt;
+    private MovingAverage _participants;
+
     private Task _compaction = Task.CompletedTask;
 
     private volatile Exception? _failure;
@@ -289,6 +292,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
 
             waiter.Arm(needed);
             _waiters.Add(waiter);
+            if (_waiters.Count >= _gatherTarget)
+            {
+                _gatherTarget = int.MaxValue;
+                _gathered.Set();
+            }
         }
 
         if (_options.Fsync != FsyncPolicy.Always)
@@ -382,7 +390,7 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         _lockFile.Dispose();
         _wake.Dispose();
         _resume.Dispose();
-        _resumerIdle.Dispose();
+        _gathered.Dispose();
         _stopCompaction.Dispose();
     }
 
@@ -465,6 +473,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         {
             while (true)
             {
+                if (_options.Fsync == FsyncPolicy.Always)
+                {
+                    MaybeGather();
+                }
+
                 byte[] batch;
                 int count;
                 long end;
@@ -517,15 +530,10 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
                     _spare = GC.AllocateUninitializedArray<byte>(InitialBufferSize);
                 }
 
-                if (CompleteWaiters() > 1 && _options.Fsync == FsyncPolicy.Always && !stopping)
+                var released = CompleteWaiters(out var stillWaiting);
+                if (released > 0)
                 {
-                    // Group commit gathers here. The connections just released come back with their next writes
-                    // as soon as their responses are sent; an fsync started before that covers only the others,
-                    // and the connections split into two alternating halves, each paying for its own fsync (about
-                    // 150 µs of CPU each on this VM). Waiting until the resumer has sent the group's responses (a
-                    // wait bounded by that work, and by a millisecond) made the groups larger and the CPU per
-                    // request 20-25% lower under load.
-                    _resumerIdle.Wait(1);
+                    _participants.Add(released + stillWaiting);
                 }
 
                 if (stopping && count == 0)
@@ -548,6 +556,44 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         catch (Exception e)
         {
             Fail(e);
+        }
+    }
+
+    // Group commit, under always. With one request in flight per connection, a connection released by an fsync
+    // cannot join the next one if that starts at once, and the writer wakes on the first append of a wave: fsyncs
+    // back to back covered about 15 of 50 connections each. Waiting, before taking a batch, until about as many
+    // connections wait as took part in recent fsyncs covers nearly all of them in one fsync (measured: 1.28 times
+    // Redis's throughput against 0.75 without, and 30% less CPU per request: an fsync costs ~150 µs of CPU on this
+    // VM). The wait ends as soon as they are there, and after a millisecond at most; if they do not come (the load
+    // fell), the estimate drops to those who did, so that a burst is not followed by many such waits.
+    private void MaybeGather()
+    {
+        var target = (int)(_participants.Average * 7 / 8);
+        if (target < 2)
+        {
+            return;
+        }
+
+        lock (_waitLock)
+        {
+            if (_waiters.Count >= target)
+            {
+                return;
+            }
+
+            _gathered.Reset();
+            _gatherTarget = target;
+        }
+
+        var gathered = _gathered.Wait(1);
+        lock (_waitLock)
+        {
+            _gatherTarget = int.MaxValue;
+            if (!gathered)
+            {
+                _participants = default;
+                _participants.Add(_waiters.Count);
+            }
         }
     }
 
@@ -600,8 +646,10 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     }
 
     // Moves the waiters the acknowledged position now covers to the resumer thread, and wakes it.
-    // Returns how many were released.
-    private int CompleteWaiters()
+    private int CompleteWaiters() => CompleteWaiters(out _);
+
+    // Returns how many were released, and how many still wait.
+    private int CompleteWaiters(out int stillWaiting)
     {
         var acknowledged = AcknowledgedPosition;
         var any = false;
@@ -620,11 +668,12 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
                     released++;
                 }
             }
+
+            stillWaiting = _waiters.Count;
         }
 
         if (any)
         {
-            _resumerIdle.Reset();
             _resume.Set();
         }
 
@@ -653,14 +702,6 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
             }
 
             group.Clear();
-            lock (_waitLock)
-            {
-                if (_ready.Count == 0)
-                {
-                    // The writer may be waiting for this to start its next write and fsync.
-                    _resumerIdle.Set();
-                }
-            }
 
             if (Volatile.Read(ref _resumerStopping))
             {
@@ -911,6 +952,16 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         {
             // Removed at the next start.
         }
+    }
+
+    /// <summary>An exponentially weighted moving average: the last eight or so samples count most.</summary>
+    private struct MovingAverage
+    {
+        private double _value;
+
+        public readonly double Average => _value;
+
+        public void Add(double sample) => _value = _value == 0 ? sample : (_value * 0.875) + (sample * 0.125);
     }
 
     private sealed class SwitchRequest(CompactedFile copy)
