@@ -8,9 +8,9 @@ namespace Kv.Server.Persistence;
 
 /// <summary>
 /// The append-only log of every applied SET and CLEAR, with group commit. Writes are appended, under their stripe's
-/// lock, to a shared in-memory buffer; one writer thread writes the buffer to the file with one call per batch and
-/// fsyncs it as the <see cref="FsyncPolicy"/> says. A connection awaits <see cref="WaitForAcknowledgeAsync"/> before
-/// it sends a batch's responses. It also compacts the log in the background (<see cref="LogCompactor"/>).
+/// lock, to a shared in-memory buffer; one writer thread writes the buffer to the file with one call per batch,
+/// fsyncs it as the <see cref="FsyncPolicy"/> says, and resumes the connections waiting for it. A connection awaits
+/// <see cref="WaitForAcknowledgeAsync"/> before it sends a batch's responses. It also compacts the log in the background (<see cref="LogCompactor"/>).
 /// </summary>
 /// <remarks>
 /// Positions count bytes appended since this process opened the log, starting at the replayed file's length: a
@@ -68,10 +68,9 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     // Waiting connections, under _waitLock.
     private readonly Lock _waitLock = new();
     private readonly List<LogWaiter> _waiters = [];
-    private List<(LogWaiter Waiter, bool Durable)> _ready = [];
-    private readonly ManualResetEventSlim _resume = new(false, 0);
-    private readonly Thread _resumer;
-    private bool _resumerStopping;
+    private readonly ManualResetEventSlim _gathered = new(false, 0);
+    private int _gatherTarget = int.MaxValue;
+    private readonly List<LogWaiter> _released = [];
 
     // The writer thread's own (read elsewhere only through the volatile properties).
     private byte[] _spare = GC.AllocateUninitializedArray<byte>(InitialBufferSize);
@@ -82,6 +81,8 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     private long _durable;
     private long _lastSync = Environment.TickCount64;
     private long _nextCompactionAttempt;
+    private MovingAverage _participants;
+
     private Task _compaction = Task.CompletedTask;
 
     private volatile Exception? _failure;
@@ -104,7 +105,6 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         _appended = _written = _durable = replay.ValidLength;
         Replay = replay;
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "kv-log-writer" };
-        _resumer = new Thread(ResumerLoop) { IsBackground = true, Name = "kv-log-resume" };
     }
 
     /// <summary>When responses wait, and for what.</summary>
@@ -122,10 +122,13 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     /// <summary>Completes when the log fails (never otherwise).</summary>
     public Task Failed => _failed.Task;
 
+    /// <summary>The position after the last record appended to the buffer.</summary>
     public long AppendedPosition => Volatile.Read(ref _appended);
 
+    /// <summary>The position up to which records are written to the file (in the OS's hands).</summary>
     public long WrittenPosition => Volatile.Read(ref _written);
 
+    /// <summary>The position up to which records are fsynced.</summary>
     public long DurablePosition => Volatile.Read(ref _durable);
 
     /// <summary>The log file's current length.</summary>
@@ -199,7 +202,6 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
             FileSync.SyncData(file);
             ServerLog.Replayed(logger, replay.Records, path, replay.ValidLength, store.Count, (long)replay.Elapsed.TotalMilliseconds, PersistenceOptions.FormatFsync(options.Fsync));
             var log = new AppendOnlyLog(options, store, logger, lockFile, file, replay);
-            log._resumer.Start();
             log._writer.Start();
             return log;
         }
@@ -285,6 +287,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
 
             waiter.Arm(needed);
             _waiters.Add(waiter);
+            if (_waiters.Count >= _gatherTarget)
+            {
+                _gatherTarget = int.MaxValue;
+                _gathered.Set();
+            }
         }
 
         if (_options.Fsync != FsyncPolicy.Always)
@@ -370,14 +377,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
 
         Wake();
         _writer.Join();
-        Volatile.Write(ref _resumerStopping, true);
-        _resume.Set();
-        _resumer.Join();
         ServerLog.LogClosed(_logger, AppendedPosition - Replay.ValidLength, WriteCount, SyncCount, CompactionCount);
         _file.Dispose();
         _lockFile.Dispose();
         _wake.Dispose();
-        _resume.Dispose();
+        _gathered.Dispose();
         _stopCompaction.Dispose();
     }
 
@@ -460,6 +464,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         {
             while (true)
             {
+                if (_options.Fsync == FsyncPolicy.Always)
+                {
+                    MaybeGather();
+                }
+
                 byte[] batch;
                 int count;
                 long end;
@@ -512,7 +521,12 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
                     _spare = GC.AllocateUninitializedArray<byte>(InitialBufferSize);
                 }
 
-                CompleteWaiters();
+                var released = CompleteWaiters(out var stillWaiting);
+                if (released > 0)
+                {
+                    _participants.Add(released + stillWaiting);
+                }
+
                 if (stopping && count == 0)
                 {
                     // Graceful shutdown: whatever the policy, what was written reaches the disk.
@@ -533,6 +547,44 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         catch (Exception e)
         {
             Fail(e);
+        }
+    }
+
+    // Group commit, under always. With one request in flight per connection, a connection released by an fsync
+    // cannot join the next one if that starts at once, and the writer wakes on the first append of a wave: fsyncs
+    // back to back covered about 15 of 50 connections each. Waiting, before taking a batch, until about as many
+    // connections wait as took part in recent fsyncs covers nearly all of them in one fsync (measured: 1.28 times
+    // Redis's throughput against 0.75 without, and 30% less CPU per request: an fsync costs ~150 µs of CPU on this
+    // VM). The wait ends as soon as they are there, and after a millisecond at most; if they do not come (the load
+    // fell), the estimate drops to those who did, so that a burst is not followed by many such waits.
+    private void MaybeGather()
+    {
+        var target = (int)(_participants.Average * 7 / 8);
+        if (target < 2)
+        {
+            return;
+        }
+
+        lock (_waitLock)
+        {
+            if (_waiters.Count >= target)
+            {
+                return;
+            }
+
+            _gathered.Reset();
+            _gatherTarget = target;
+        }
+
+        var gathered = _gathered.Wait(1);
+        lock (_waitLock)
+        {
+            _gatherTarget = int.MaxValue;
+            if (!gathered)
+            {
+                _participants = default;
+                _participants.Add(_waiters.Count);
+            }
         }
     }
 
@@ -584,11 +636,16 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         }
     }
 
-    // Moves the waiters the acknowledged position now covers to the resumer thread, and wakes it.
-    private void CompleteWaiters()
+    // Resumes the waiters the acknowledged position now covers, here on the writer thread: each runs inline until it
+    // next waits (its send, then usually a receive that is pending). A separate resumer thread, woken once per group,
+    // cost 8% more CPU per request and gained nothing once the writer gathers: it waits for these connections to come
+    // back anyway, which they can do only once their responses are sent. Returns how many were released, and how many
+    // still wait.
+    private int CompleteWaiters() => CompleteWaiters(out _);
+
+    private int CompleteWaiters(out int stillWaiting)
     {
         var acknowledged = AcknowledgedPosition;
-        var any = false;
         lock (_waitLock)
         {
             for (var i = _waiters.Count - 1; i >= 0; i--)
@@ -598,45 +655,22 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
                 {
                     _waiters[i] = _waiters[^1];
                     _waiters.RemoveAt(_waiters.Count - 1);
-                    _ready.Add((waiter, true));
-                    any = true;
+                    _released.Add(waiter);
                 }
             }
+
+            stillWaiting = _waiters.Count;
         }
 
-        if (any)
+        // Outside the lock: the connections resumed here register their next waits under it.
+        var released = _released.Count;
+        foreach (var waiter in _released)
         {
-            _resume.Set();
+            waiter.Complete(true);
         }
-    }
 
-    // Resumes waiting connections, a group at a time, on this one thread: their sends overlap the writer's next
-    // write and fsync. Thread-pool continuations did the same work at 1.5-2 times the CPU: each group woke several
-    // pool threads, which then spun (sched_yield) looking for more, on a machine with two cores.
-    private void ResumerLoop()
-    {
-        var group = new List<(LogWaiter Waiter, bool Durable)>();
-        while (true)
-        {
-            _resume.Wait();
-            _resume.Reset();
-            lock (_waitLock)
-            {
-                (group, _ready) = (_ready, group);
-            }
-
-            foreach (var (waiter, durable) in group)
-            {
-                // Runs the connection inline until it next waits: its send, usually a receive that is pending.
-                waiter.Complete(durable);
-            }
-
-            group.Clear();
-            if (Volatile.Read(ref _resumerStopping))
-            {
-                return;
-            }
-        }
+        _released.Clear();
+        return released;
     }
 
     // A failed write or fsync leaves the file in an unknown state (after a failed fsync, Linux may have dropped the
@@ -658,18 +692,18 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
 
         pending?.Done.TrySetException(new IOException("The log failed.", e));
         request?.TrySetException(new IOException("The log failed.", e));
+        LogWaiter[] failed;
         lock (_waitLock)
         {
-            // Each resumes on the resumer thread and closes its connection without sending.
-            foreach (var waiter in _waiters)
-            {
-                _ready.Add((waiter, false));
-            }
-
+            failed = [.. _waiters];
             _waiters.Clear();
         }
 
-        _resume.Set();
+        foreach (var waiter in failed)
+        {
+            // Each closes its connection without sending.
+            waiter.Complete(false);
+        }
 
         _failed.TrySetResult();
     }
@@ -881,6 +915,16 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         {
             // Removed at the next start.
         }
+    }
+
+    /// <summary>An exponentially weighted moving average: the last eight or so samples count most.</summary>
+    private struct MovingAverage
+    {
+        private double _value;
+
+        public readonly double Average => _value;
+
+        public void Add(double sample) => _value = _value == 0 ? sample : (_value * 0.875) + (sample * 0.125);
     }
 
     private sealed class SwitchRequest(CompactedFile copy)

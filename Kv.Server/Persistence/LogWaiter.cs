@@ -8,9 +8,8 @@ namespace Kv.Server.Persistence;
 /// </summary>
 internal sealed class LogWaiter : IValueTaskSource<bool>
 {
-    // Continuations run inline where the log completes the waiter: on its resumer thread, one group after another
-    // (AppendOnlyLog.ResumerLoop). Never on the writer thread, which would then send responses (and run the next
-    // batches) while the next group of writes waits for its fsync.
+    // Continuations run inline where the log completes the waiter: on its writer thread, right after the fsync
+    // (AppendOnlyLog.CompleteWaiters).
     private ManualResetValueTaskSourceCore<bool> _core;
 
     /// <summary>The log position this wait is for.</summary>
