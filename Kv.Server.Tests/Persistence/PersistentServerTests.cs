@@ -44,12 +44,13 @@ public class PersistentServerTests
     [Test]
     public async Task Under_always_no_response_is_sent_before_the_fsync_that_covers_what_it_wrote_or_read()
     {
+        // Declared first, so disposed last: the server's writer thread waits on it.
+        using var gate = new ManualResetEventSlim(false);
         await using var server = Start("always");
         using var writer = await server.ConnectAsync();
         using var reader = await server.ConnectAsync();
         (await writer.ExecuteAsync(Command.Set("k", "old"))).Should().Be(Response.Ok("k"));
 
-        using var gate = new ManualResetEventSlim(false);
         server.Server.Log!.IoFault = operation =>
         {
             if (operation == "sync")
@@ -72,6 +73,7 @@ public class PersistentServerTests
         gate.Set();
         (await writer.ReadResponseAsync()).Should().Be(Response.Ok("k"));
         (await reader.ReadResponseAsync()).Should().Be(Response.Ok("new"));
+        server.Server.Log.IoFault = null;
     }
 
     [Test]

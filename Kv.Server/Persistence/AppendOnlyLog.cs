@@ -346,8 +346,14 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
     /// Closes the log: stops a compaction under way, writes and fsyncs what is buffered, closes the file and unlocks
     /// the directory. Call after the connections have finished.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called on the writer thread (from a connection it resumed), which it must wait for.</exception>
     public void Dispose()
     {
+        if (Thread.CurrentThread == _writer)
+        {
+            throw new InvalidOperationException("The log cannot be closed from its own writer thread; close it from another thread.");
+        }
+
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
