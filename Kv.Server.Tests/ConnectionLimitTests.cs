@@ -46,6 +46,8 @@ public class ConnectionLimitTests
             (await refused.IsClosedByServerAsync(TimeSpan.FromSeconds(5))).Should().BeTrue();
         }
 
+        server.Server.AcceptedConnectionCount.Should().Be(3, "a refused connection is not served");
+
         open[0].Dispose();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (server.Server.ConnectionCount >= 3 && DateTime.UtcNow < deadline)
@@ -62,6 +64,36 @@ public class ConnectionLimitTests
         {
             (await connection.ExecuteAsync(Command.Ping("undisturbed"))).PayloadText.Should().Be("undisturbed");
             connection.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task Clients_that_send_and_leave_before_being_accepted_are_still_served_and_counted()
+    {
+        // Some of these connections are still in the listen backlog when their client has already sent a SET and
+        // closed: once the server has accepted every one and closed them all, every SET is in the store.
+        const int Clients = 200;
+        await using var server = TestServer.Start();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async i =>
+        {
+            using var connection = await server.ConnectAsync();
+            await connection.SendAsync(Command.Set($"left-{i}", $"v{i}"));
+            connection.Socket.Shutdown(SocketShutdown.Send);
+        }));
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (server.Server.AcceptedConnectionCount < Clients || server.Server.ConnectionCount > 0)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "every connection is accepted and then closed");
+            await Task.Delay(5);
+        }
+
+        server.Server.AcceptedConnectionCount.Should().Be(Clients);
+        using var checker = await server.ConnectAsync();
+        await checker.SendAsync(WireConnection.Encode(Enumerable.Range(0, Clients).Select(i => Command.Get($"left-{i}"))));
+        for (var i = 0; i < Clients; i++)
+        {
+            (await checker.ReadResponseAsync()).Should().Be(Response.Ok($"v{i}"), "the SET of client {0} was received whole", i);
         }
     }
 

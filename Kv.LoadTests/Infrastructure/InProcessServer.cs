@@ -43,14 +43,22 @@ internal sealed class InProcessServer : IAsyncDisposable
     public Task<KvSocket> ConnectAsync() => KvSocket.ConnectAsync(EndPoint);
 
     /// <summary>Waits until the server counts at most <paramref name="count"/> open connections.</summary>
-    public async Task WaitForConnectionCountAsync(int count, TimeSpan timeout)
+    public Task WaitForConnectionCountAsync(int count, TimeSpan timeout) => WaitForConnectionCountAsync(count, 0, timeout);
+
+    /// <summary>
+    /// Waits until the server has accepted at least <paramref name="accepted"/> connections in all and counts at most
+    /// <paramref name="count"/> open ones. The accepted total matters: a client that connects, sends and leaves at once
+    /// can still be in the listen backlog, not yet counted as open, its bytes not yet read.
+    /// </summary>
+    public async Task WaitForConnectionCountAsync(int count, long accepted, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (Server.ConnectionCount > count)
+        while (Server.AcceptedConnectionCount < accepted || Server.ConnectionCount > count)
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"The server still counts {Server.ConnectionCount} connections after {timeout.TotalSeconds} s; expected {count} at most.");
+                Assert.Fail($"The server still counts {Server.ConnectionCount} open connections and {Server.AcceptedConnectionCount} accepted " +
+                    $"after {timeout.TotalSeconds} s; expected {count} open at most and {accepted} accepted at least.");
             }
 
             await Task.Delay(5);

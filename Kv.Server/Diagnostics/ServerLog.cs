@@ -45,6 +45,9 @@ internal static partial class ServerLog
     [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
 
+    [LoggerMessage(21, LogLevel.Debug, "A connection was closed by its client before it was accepted ({Error})")]
+    public static partial void AcceptAborted(ILogger logger, System.Net.Sockets.SocketError error);
+
     [LoggerMessage(20, LogLevel.Error, "Accepting a connection failed; retrying")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 

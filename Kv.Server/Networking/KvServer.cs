@@ -66,6 +66,13 @@ public sealed class KvServer : IAsyncDisposable
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     /// <summary>
+    /// How many connections have been accepted and served since <see cref="Start"/> (open or since closed; not those
+    /// refused over <see cref="KvServerOptions.MaxConnections"/>). A connection still waiting in the listen backlog is
+    /// not counted yet, which is what tells "closed" from "not yet accepted".
+    /// </summary>
+    public long AcceptedConnectionCount => Volatile.Read(ref _nextConnectionId);
+
+    /// <summary>
     /// Completes if persistence fails while the server runs (a write or fsync of the log failed): the server then
     /// acknowledges nothing more (connections are closed without their responses), and should be stopped. Never
     /// completes otherwise.
@@ -197,6 +204,12 @@ public sealed class KvServer : IAsyncDisposable
             catch (Exception e) when (_stopAccepting.IsCancellationRequested && e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up while its connection waited in the backlog: nothing to serve, nothing wrong here.
+                ServerLog.AcceptAborted(_logger, e.SocketErrorCode);
+                continue;
             }
             catch (Exception e)
             {
