@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Kv.Protocol;
+using Kv.Protocol.Buffers;
 using Kv.Server.Networking;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,7 +10,7 @@ namespace Kv.Fuzz.Harnesses;
 
 /// <summary>
 /// The server's per-connection logic (<see cref="FrameProcessor"/> over a <see cref="ReceiveBuffer"/> and a
-/// <see cref="SendBuffer"/>, exactly as <c>ClientConnection</c> drives them, without the socket) fed a byte stream
+/// <see cref="PooledBufferWriter"/>, exactly as <c>ClientConnection</c> drives them, without the socket) fed a byte stream
 /// three ways: all at once, in random chunks, and one byte at a time. Small limits (4 KiB frames, a 64-byte starting
 /// buffer, a 1 KiB send buffer limit) reach growth, compaction and back-pressure with small inputs. Invariants: no
 /// exception; every batch handed to the socket is whole responses that <see cref="ResponseParser"/> reads; the three
@@ -40,7 +41,7 @@ public static class ConnectionHarness
     {
         var store = new MemoryStore(stripeCount: 1);
         using var input = new ReceiveBuffer(BufferSize, MaxFrameBytes);
-        using var output = new SendBuffer(BufferSize);
+        using var output = new PooledBufferWriter(BufferSize);
         var frames = new FrameProcessor(1, input, output, store, Parser, SendBufferLimit, NullLogger.Instance);
         var sent = new ArrayBufferWriter<byte>();
         var offset = 0;
@@ -68,12 +69,12 @@ public static class ConnectionHarness
     }
 
     // ClientConnection.ProcessAsync without the socket: process, send what was written, repeat while the send buffer was full.
-    private static bool ProcessReceived(FrameProcessor frames, ReceiveBuffer input, SendBuffer output, ArrayBufferWriter<byte> sent)
+    private static bool ProcessReceived(FrameProcessor frames, ReceiveBuffer input, PooledBufferWriter output, ArrayBufferWriter<byte> sent)
     {
         while (true)
         {
             var outcome = frames.Process();
-            if (output.Count > 0)
+            if (output.WrittenCount > 0)
             {
                 CheckWholeResponses(output.WrittenMemory.Span);
                 sent.Write(output.WrittenMemory.Span);

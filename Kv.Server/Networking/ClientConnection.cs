@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Kv.Protocol;
+using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
 using Kv.Server.Persistence;
 using Kv.Server.Storage;
@@ -22,7 +23,7 @@ internal sealed class ClientConnection : IDisposable
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly ReceiveBuffer _input;
-    private readonly SendBuffer _output;
+    private readonly PooledBufferWriter _output;
     private readonly FrameProcessor _frames;
     private readonly AppendOnlyLog? _log;
     private readonly LogWaiter? _logWaiter;
@@ -35,7 +36,7 @@ internal sealed class ClientConnection : IDisposable
         _socket = socket;
         _logger = logger;
         _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
-        _output = new SendBuffer(InitialBufferSize);
+        _output = new PooledBufferWriter(InitialBufferSize);
         _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger, log);
         _log = log;
         _logWaiter = log is null ? null : new LogWaiter();
@@ -137,7 +138,7 @@ internal sealed class ClientConnection : IDisposable
         while (true)
         {
             var outcome = _frames.Process();
-            if (_output.Count > 0)
+            if (_output.WrittenCount > 0)
             {
                 // With persistence, the responses wait for the log as the fsync policy says (no wait, in the
                 // steady state, unless it is `always`); the thread is never blocked meanwhile.

@@ -1,5 +1,6 @@
 using System.Text;
 using Kv.Protocol;
+using Kv.Protocol.Buffers;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
 using Kv.Server.Persistence;
@@ -30,14 +31,14 @@ internal sealed class FrameProcessor
 {
     private readonly long _connectionId;
     private readonly ReceiveBuffer _input;
-    private readonly SendBuffer _output;
+    private readonly PooledBufferWriter _output;
     private readonly CommandParser _parser;
     private readonly CommandContext _context;
     private readonly int _sendBufferLimit;
     private readonly ILogger _logger;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, SendBuffer output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
     {
         _connectionId = connectionId;
         _input = input;
@@ -63,7 +64,7 @@ internal sealed class FrameProcessor
                     CommandDispatcher.Execute(command, _context);
                     _input.Consume(command.FrameLength);
                     _requests++;
-                    if (_output.Count >= _sendBufferLimit)
+                    if (_output.WrittenCount >= _sendBufferLimit)
                     {
                         return BatchOutcome.SendBufferFull;
                     }
