@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kv.Protocol.Buffers;
 
 namespace Kv.Client.Internal;
 
@@ -15,7 +16,7 @@ internal sealed partial class ClientConnection
         {
             while (true)
             {
-                WriteBuffer? batch = null;
+                PooledBufferWriter? batch = null;
                 var parked = default(ValueTask);
                 lock (_lock)
                 {
@@ -24,7 +25,7 @@ internal sealed partial class ClientConnection
                         return;
                     }
 
-                    if (_pending.Count > 0)
+                    if (_pending.WrittenCount > 0)
                     {
                         batch = _pending;
                         _pending = _sending;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Kv.Protocol;
+using Kv.Protocol.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Client.Internal;
@@ -39,8 +40,8 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     private readonly OperationQueue _queue = new();
     private readonly WriterSignal _writerSignal = new();
     private readonly ReceiveBuffer _input;
-    private WriteBuffer _pending;
-    private WriteBuffer _sending;
+    private PooledBufferWriter _pending;
+    private PooledBufferWriter _sending;
     private bool _writerParked;
     private bool _closed;
     private uint _lastRequestId;
@@ -74,8 +75,8 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
         _timeoutMilliseconds = options.OperationTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(options.OperationTimeout.TotalMilliseconds);
         _createTimeout = CreateTimeoutException;
         _input = new ReceiveBuffer(InitialBufferSize, options.MaxFrameBytes);
-        _pending = new WriteBuffer(InitialBufferSize);
-        _sending = new WriteBuffer(InitialBufferSize);
+        _pending = new PooledBufferWriter(InitialBufferSize);
+        _sending = new PooledBufferWriter(InitialBufferSize);
         _watchdog = new Timer(static state => ((ClientConnection)state!).OnWatchdogTick(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
