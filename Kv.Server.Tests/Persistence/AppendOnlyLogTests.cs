@@ -135,6 +135,19 @@ public class AppendOnlyLogTests
     }
 
     [Test]
+    public async Task A_missing_data_directory_is_created_with_its_missing_parents_and_holds_the_log()
+    {
+        var nested = Path.Combine(_directory, "a", "b", "data");
+        using (var harness = new LogHarness(nested))
+        {
+            (await harness.SetAsync("k", "v", new LogWaiter())).Should().BeTrue();
+        }
+
+        File.Exists(LogFiles.LogPath(nested)).Should().BeTrue();
+        LogFiles.Recover(nested).Contents.Should().HaveCount(1);
+    }
+
+    [Test]
     public void A_leftover_temporary_file_is_removed_at_start()
     {
         using (var harness = new LogHarness(_directory))

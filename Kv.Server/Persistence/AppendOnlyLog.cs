@@ -169,7 +169,7 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var directory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(directory);
+        CreateDirectoryDurably(directory);
         var lockFile = Lock(directory);
         SafeFileHandle? file = null;
         try
@@ -389,6 +389,28 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         _wake.Dispose();
         _gathered.Dispose();
         _stopCompaction.Dispose();
+    }
+
+    // Creates the data directory (and any missing parents) and flushes each new entry's parent, so that a machine
+    // crash cannot take the whole directory, log and all, after writes to it were acknowledged.
+    private static void CreateDirectoryDurably(string directory)
+    {
+        var missing = new List<string>();
+        for (var d = directory; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+        {
+            missing.Add(d);
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        for (var i = missing.Count - 1; i >= 0; i--)
+        {
+            FileSync.SyncDirectory(Path.GetDirectoryName(missing[i])!);
+        }
     }
 
     private static SafeFileHandle Lock(string directory)
