@@ -103,6 +103,7 @@ public class ConnectionLossTests
             EndPoint = server.EndPoint,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+            ReconnectJitter = 0,
             LoggerFactory = loggerFactory,
         }, testTimeout);
         await server.DisposeAsync();
@@ -127,6 +128,37 @@ public class ConnectionLossTests
         await using var restarted = TestServer.Start(port);
         (await client.PingAsync("up", testTimeout)).Should().Be("up");
         logs.EventNames().Should().ContainInOrder("Connected", "Disconnected", "Reconnecting", "ConnectFailed", "Reconnecting", "Reconnected");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Back_off_waits_are_jittered_below_the_exponential_wait(CancellationToken testTimeout)
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var server = TestServer.Start();
+        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with
+        {
+            EndPoint = server.EndPoint,
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(40),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
+            ReconnectJitter = 0.5,
+            LoggerFactory = loggerFactory,
+        }, testTimeout);
+        await server.DisposeAsync();
+
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(1) || logs.Entries.Count(e => e.EventId.Name == "ConnectFailed") < 8)
+        {
+            await FluentActions.Awaiting(async () => await client.PingAsync(cancellationToken: testTimeout)).Should().ThrowAsync<KvConnectionException>();
+        }
+
+        // Each logged wait is between half the 40 ms and all of it, and they are not all the same.
+        var delays = logs.Entries.Where(e => e.EventId.Name == "ConnectFailed")
+            .Select(e => TimeSpan.Parse(e.Message[(e.Message.LastIndexOf(' ') + 1)..]).TotalMilliseconds).ToList();
+        TestContext.Out.WriteLine($"waits: {string.Join(", ", delays)} ms");
+        delays.Should().AllSatisfy(d => d.Should().BeInRange(20, 40));
+        delays.Distinct().Should().HaveCountGreaterThan(1);
     }
 
     [Test]

@@ -375,6 +375,8 @@ public sealed class KvClient : IAsyncDisposable
     private TimeSpan BackoffDelay(int failedAttempts)
     {
         var delay = _options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
-        return TimeSpan.FromMilliseconds(Math.Min(delay, _options.ReconnectMaxDelay.TotalMilliseconds));
+        delay = Math.Min(delay, _options.ReconnectMaxDelay.TotalMilliseconds);
+        delay *= 1 - (_options.ReconnectJitter * Random.Shared.NextDouble());
+        return TimeSpan.FromMilliseconds(Math.Round(delay));
     }
 }

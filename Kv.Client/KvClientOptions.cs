@@ -54,6 +54,13 @@ public sealed record KvClientOptions
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How much of each back-off wait is random, from 0 to 1: a wait of <c>d</c> becomes a random wait between
+    /// <c>d * (1 - ReconnectJitter)</c> and <c>d</c>, so that many clients that lost the same server do not all retry
+    /// in the same instant when it comes back. 0 makes the waits exact. Default 0.5.
+    /// </summary>
+    public double ReconnectJitter { get; init; } = 0.5;
+
+    /// <summary>
     /// The largest frame, in bytes, the client sends or accepts, header and length prefixes included: a request
     /// larger than this throws <see cref="ArgumentException"/> before anything is sent, and a larger response tears the
     /// connection down. Match the server's <c>--max-frame-bytes</c>. Default
@@ -85,6 +92,11 @@ public sealed record KvClientOptions
         if (ReconnectMaxDelay < ReconnectMinDelay || ReconnectMaxDelay > TimeSpan.FromDays(1))
         {
             throw new ArgumentException($"{nameof(ReconnectMaxDelay)} must be from {nameof(ReconnectMinDelay)} ({ReconnectMinDelay}) to one day, not {ReconnectMaxDelay}.", nameof(ReconnectMaxDelay));
+        }
+
+        if (!(ReconnectJitter >= 0 && ReconnectJitter <= 1))
+        {
+            throw new ArgumentException($"{nameof(ReconnectJitter)} must be from 0 to 1, not {ReconnectJitter}.", nameof(ReconnectJitter));
         }
 
         if (MaxFrameBytes < ProtocolLimits.MinimumMaxFrameBytes)
