@@ -13,6 +13,7 @@ KEYSPACE=${KEYSPACE:-100000}
 KV_PORT=${KV_PORT_BENCH:-6560}
 REDIS_PORT=${REDIS_PORT_BENCH:-6390}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 
 ensure_redis
 build
