@@ -5,7 +5,8 @@ namespace Kv.Server.Storage;
 /// per request, so collections are rare, and the index arrays it outgrows and the pages it compacts away (pinned
 /// objects, which only a full collection frees) would stay resident until the next one: measured at 8 bytes a key
 /// after loading a million keys. Once enough has been released, a full blocking collection is
-/// made, at most once a second so that a workload that keeps compacting never turns into a stream of collections.
+/// made, at most once a second so that a workload that keeps compacting never turns into a stream of collections; a
+/// release that comes too soon after the last collection is collected once the second is over.
 /// </summary>
 /// <remarks>
 /// Blocking, explicitly. It was requested with <c>blocking: false, compacting: true</c>, which is the same blocking
@@ -20,8 +21,10 @@ internal static class ReleasedMemory
 
     private const long MinimumIntervalMilliseconds = 1000;
 
+    private static readonly Timer Deferred = new(static _ => CollectDeferred(), null, Timeout.Infinite, Timeout.Infinite);
     private static long _released;
     private static long _lastCollection = Environment.TickCount64 - MinimumIntervalMilliseconds;
+    private static int _deferredPending;
 
     public static void Report(long bytes)
     {
@@ -32,12 +35,41 @@ internal static class ReleasedMemory
 
         var now = Environment.TickCount64;
         var last = Volatile.Read(ref _lastCollection);
-        if (now - last < MinimumIntervalMilliseconds || Interlocked.CompareExchange(ref _lastCollection, now, last) != last)
+        var wait = MinimumIntervalMilliseconds - (now - last);
+        if (wait > 0)
         {
+            // Too soon after the last one: collect once the interval is over, or what was released now stays resident
+            // when nothing more is released after it (stripes that grow together, at the end of a load, release
+            // within the same second).
+            if (Interlocked.Exchange(ref _deferredPending, 1) == 0)
+            {
+                Deferred.Change(wait, Timeout.Infinite);
+            }
+
             return;
         }
 
+        if (Interlocked.CompareExchange(ref _lastCollection, now, last) == last)
+        {
+            Collect();
+        }
+    }
+
+    private static void CollectDeferred()
+    {
+        Volatile.Write(ref _deferredPending, 0);
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _lastCollection);
+        if (Volatile.Read(ref _released) >= CollectionThreshold && Interlocked.CompareExchange(ref _lastCollection, now, last) == last)
+        {
+            Collect();
+        }
+    }
+
+    private static void Collect()
+    {
         Interlocked.Exchange(ref _released, 0);
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 }

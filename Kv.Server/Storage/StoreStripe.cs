@@ -194,8 +194,9 @@ internal sealed class StoreStripe
             throw new InvalidOperationException("The store's index is full.");
         }
 
-        // Pinned: index arrays live as long as the pages, and the heap need never move them.
-        var grown = GC.AllocateArray<long>(Math.Min(MaxSlots, _slots.Length + (_slots.Length / 2)), pinned: true);
+        // Not pinned: an outgrown index left among the pinned pages would be a hole that no compaction can close; on
+        // the large object heap the collection that ReleasedMemory asks for compacts it away.
+        var grown = new long[Math.Min(MaxSlots, _slots.Length + (_slots.Length / 2))];
         foreach (var slot in _slots)
         {
             if (slot != 0)
