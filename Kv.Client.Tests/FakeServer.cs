@@ -22,6 +22,7 @@ internal sealed class FakeServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private (ProtocolErrorCode Code, string Message)? _nextError;
     private bool _stalled;
+    private volatile TaskCompletionSource? _readGate;
     private uint _idShift;
     private int _accepted;
     private int _requests;
@@ -85,6 +86,12 @@ internal sealed class FakeServer : IAsyncDisposable
             _held.Clear();
         }
     }
+
+    /// <summary>Stop reading from every connection (a receive already waiting still takes what comes next).</summary>
+    public void StopReading() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Read again, after <see cref="StopReading"/>.</summary>
+    public void ResumeReading() => Interlocked.Exchange(ref _readGate, null)?.TrySetResult();
 
     /// <summary>Answer every later request with its id plus <paramref name="shift"/>.</summary>
     public void ShiftResponseIds(uint shift)
@@ -182,6 +189,11 @@ internal sealed class FakeServer : IAsyncDisposable
         {
             while (true)
             {
+                if (_readGate is { } gate)
+                {
+                    await gate.Task.WaitAsync(_stopping.Token);
+                }
+
                 var received = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, _stopping.Token);
                 if (received == 0)
                 {

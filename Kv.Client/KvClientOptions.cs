@@ -69,6 +69,15 @@ public sealed record KvClientOptions
     public int MaxFrameBytes { get; init; } = ProtocolLimits.DefaultMaxFrameBytes;
 
     /// <summary>
+    /// The most bytes of encoded requests a connection holds that it has not been able to send yet (while the server
+    /// does not read, the socket's buffers fill and requests queue here). A call that would go past it throws
+    /// <see cref="KvOverloadedException"/> at once, having queued nothing, instead of letting memory grow without
+    /// bound; a single request always fits when nothing else is waiting. The connection also holds up to this much
+    /// in the batch it is sending. Default 64 MiB.
+    /// </summary>
+    public int MaxPendingWriteBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>
     /// Where the client logs connections, disconnections and reconnections (category <c>Kv.Client</c>), or null
     /// (the default) for no logging.
     /// </summary>
@@ -92,6 +101,11 @@ public sealed record KvClientOptions
         if (ReconnectMaxDelay < ReconnectMinDelay || ReconnectMaxDelay > TimeSpan.FromDays(1))
         {
             throw new ArgumentException($"{nameof(ReconnectMaxDelay)} must be from {nameof(ReconnectMinDelay)} ({ReconnectMinDelay}) to one day, not {ReconnectMaxDelay}.", nameof(ReconnectMaxDelay));
+        }
+
+        if (MaxPendingWriteBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(MaxPendingWriteBytes)} must be positive, not {MaxPendingWriteBytes}.", nameof(MaxPendingWriteBytes));
         }
 
         if (!(ReconnectJitter >= 0 && ReconnectJitter <= 1))

@@ -31,6 +31,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     private readonly ResponseParser _parser;
     private readonly ILogger _logger;
     private readonly int _maxFrameBytes;
+    private readonly int _maxPendingWriteBytes;
     private readonly long _timeoutMilliseconds;
     private readonly TimeSpan _operationTimeout;
     private readonly Func<PendingOperation, Exception> _createTimeout;
@@ -70,6 +71,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
         EndPoint = endPoint;
         _logger = logger;
         _maxFrameBytes = options.MaxFrameBytes;
+        _maxPendingWriteBytes = options.MaxPendingWriteBytes;
         _parser = new ResponseParser(new ProtocolLimits(options.MaxFrameBytes));
         _operationTimeout = options.OperationTimeout;
         _timeoutMilliseconds = options.OperationTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(options.OperationTimeout.TotalMilliseconds);
@@ -167,6 +169,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     /// connection is closed (the caller then gets a new connection and tries again).
     /// </summary>
     /// <exception cref="ArgumentException">The request would be larger than <see cref="KvClientOptions.MaxFrameBytes"/>.</exception>
+    /// <exception cref="KvOverloadedException">The unsent requests would exceed <see cref="KvClientOptions.MaxPendingWriteBytes"/>.</exception>
     public PendingOperation<T, TDecoder>? TryStart<T, TDecoder>(CommandKind kind, in Argument key, in Argument value, CancellationToken cancellationToken)
         where TDecoder : IResponseDecoder<T>
     {
@@ -193,6 +196,14 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
                 {
                     pool.Return(operation);
                     return null;
+                }
+
+                if (_pending.WrittenCount > 0 && (long)_pending.WrittenCount + frameLength > _maxPendingWriteBytes)
+                {
+                    pool.Return(operation);
+                    throw new KvOverloadedException(
+                        $"The connection to the Kv server at {EndPoint} already holds {_pending.WrittenCount} bytes of requests it could not send yet " +
+                        $"(KvClientOptions.MaxPendingWriteBytes is {_maxPendingWriteBytes}): the server is not reading as fast as requests are made. Nothing was sent.");
                 }
 
                 var requestId = unchecked(++_lastRequestId);
