@@ -13,51 +13,26 @@ public static class CommandHarness
 {
     private static readonly CommandParser[] Parsers = [CommandParser.Default, new(new ProtocolLimits(ProtocolLimits.MinimumMaxFrameBytes))];
 
-    public static void Run(byte[] data)
+    public static void Run(byte[] data) => FrameStream.Walk(data, Parsers, Step);
+
+    private static ParseStatus Step(CommandParser parser, ReadOnlySpan<byte> input, int offset, Random random, out int frameLength, out ProtocolError error)
     {
-        var random = new Random(Segments.SeedOf(data));
-        foreach (var parser in Parsers)
+        var status = parser.TryParse(input, out var command, out error);
+        var sequence = Segments.Cut(input.Slice(0, FrameStream.Window(input.Length, status, command.FrameLength, error, random)), random);
+        var sequenceStatus = parser.TryParse(sequence, out var sequenceCommand, out var sequenceError);
+        Invariant.Equal(status, sequenceStatus, $"sequence status at {offset}");
+        if (status == ParseStatus.Complete)
         {
-            var offset = 0;
-            while (offset < data.Length)
-            {
-                var input = data.AsSpan(offset);
-                var status = parser.TryParse(input, out var command, out var error);
-                var sequence = Segments.Cut(input.Slice(0, Window(input.Length, status, command.FrameLength, error, random)), random);
-                var sequenceStatus = parser.TryParse(sequence, out var sequenceCommand, out var sequenceError);
-                Invariant.Equal(status, sequenceStatus, $"sequence status at {offset}");
-                switch (status)
-                {
-                    case ParseStatus.Complete:
-                        CheckComplete(parser, input, command, sequenceCommand);
-                        offset += command.FrameLength;
-                        continue;
-                    case ParseStatus.Invalid:
-                        CheckInvalid(input, error, sequenceError);
-                        if (!error.IsRecoverable)
-                        {
-                            break;
-                        }
-
-                        offset += error.FrameLength;
-                        continue;
-                    default:
-                        Invariant.That(status == ParseStatus.NeedMoreData, $"unknown status {status}");
-                        break;
-                }
-
-                break;
-            }
+            CheckComplete(parser, input, command, sequenceCommand);
         }
-    }
+        else if (status == ParseStatus.Invalid)
+        {
+            FrameStream.CheckInvalid(input, error, sequenceError);
+            Invariant.That(!error.IsRecoverable || error.Version == ProtocolVersion.V1, "a recoverable version-0 error");
+        }
 
-    // The sequence parser gets the span parser's frame plus up to 16 bytes after it (all of the rest only for the last
-    // answer, NeedMoreData or a fatal error): cutting the whole remaining input for every frame of a long stream would
-    // make an execution quadratic in the input's length.
-    private static int Window(int length, ParseStatus status, int frameLength, in ProtocolError error, Random random)
-    {
-        var frame = status == ParseStatus.Complete ? frameLength : status == ParseStatus.Invalid && error.IsRecoverable ? error.FrameLength : length;
-        return (int)Math.Min(length, (long)frame + random.Next(17));
+        frameLength = command.FrameLength;
+        return status;
     }
 
     private static void CheckComplete(CommandParser parser, ReadOnlySpan<byte> input, in CommandView command, in CommandSequenceView sequenceCommand)
@@ -85,18 +60,5 @@ public static class CommandHarness
 
         var shorter = parser.TryParse(frame.Slice(0, frame.Length - 1), out _, out _);
         Invariant.Equal(ParseStatus.NeedMoreData, shorter, "a complete frame less its last byte");
-    }
-
-    private static void CheckInvalid(ReadOnlySpan<byte> input, in ProtocolError error, in ProtocolError sequenceError)
-    {
-        Invariant.That(error.Code != ProtocolErrorCode.None, "invalid without an error code");
-        Invariant.Equal(error.Code, sequenceError.Code, "sequence error code");
-        Invariant.Equal(error.Detail, sequenceError.Detail, "sequence error detail");
-        Invariant.Equal(error.Version, sequenceError.Version, "sequence error version");
-        Invariant.Equal(error.RequestId, sequenceError.RequestId, "sequence error request id");
-        Invariant.Equal(error.FrameLength, sequenceError.FrameLength, "sequence error frame length");
-        Invariant.That(error.FrameLength >= 0 && error.FrameLength <= input.Length, $"error frame length {error.FrameLength} of {input.Length}");
-        Invariant.That(!error.IsRecoverable || error.Version == ProtocolVersion.V1, "a recoverable version-0 error");
-        Invariant.That(!string.IsNullOrEmpty(error.ToString()), "an error without a message");
     }
 }

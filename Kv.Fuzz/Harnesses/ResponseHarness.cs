@@ -13,51 +13,25 @@ public static class ResponseHarness
 {
     private static readonly ResponseParser[] Parsers = [ResponseParser.Default, new(new ProtocolLimits(ProtocolLimits.MinimumMaxFrameBytes))];
 
-    public static void Run(byte[] data)
+    public static void Run(byte[] data) => FrameStream.Walk(data, Parsers, Step);
+
+    private static ParseStatus Step(ResponseParser parser, ReadOnlySpan<byte> input, int offset, Random random, out int frameLength, out ProtocolError error)
     {
-        var random = new Random(Segments.SeedOf(data));
-        foreach (var parser in Parsers)
+        var status = parser.TryParse(input, out var response, out error);
+        var sequence = Segments.Cut(input.Slice(0, FrameStream.Window(input.Length, status, response.FrameLength, error, random)), random);
+        var sequenceStatus = parser.TryParse(sequence, out var sequenceResponse, out var sequenceError);
+        Invariant.Equal(status, sequenceStatus, $"sequence status at {offset}");
+        if (status == ParseStatus.Complete)
         {
-            var offset = 0;
-            while (offset < data.Length)
-            {
-                var input = data.AsSpan(offset);
-                var status = parser.TryParse(input, out var response, out var error);
-                var sequence = Segments.Cut(input.Slice(0, Window(input.Length, status, response.FrameLength, error, random)), random);
-                var sequenceStatus = parser.TryParse(sequence, out var sequenceResponse, out var sequenceError);
-                Invariant.Equal(status, sequenceStatus, $"sequence status at {offset}");
-                switch (status)
-                {
-                    case ParseStatus.Complete:
-                        CheckComplete(parser, input, response, sequenceResponse);
-                        offset += response.FrameLength;
-                        continue;
-                    case ParseStatus.Invalid:
-                        CheckInvalid(input, error, sequenceError);
-                        if (!error.IsRecoverable)
-                        {
-                            break;
-                        }
-
-                        offset += error.FrameLength;
-                        continue;
-                    default:
-                        Invariant.That(status == ParseStatus.NeedMoreData, $"unknown status {status}");
-                        break;
-                }
-
-                break;
-            }
+            CheckComplete(parser, input, response, sequenceResponse);
         }
-    }
+        else if (status == ParseStatus.Invalid)
+        {
+            FrameStream.CheckInvalid(input, error, sequenceError);
+        }
 
-    // The sequence parser gets the span parser's frame plus up to 16 bytes after it (all of the rest only for the last
-    // answer, NeedMoreData or a fatal error): cutting the whole remaining input for every frame of a long stream would
-    // make an execution quadratic in the input's length.
-    private static int Window(int length, ParseStatus status, int frameLength, in ProtocolError error, Random random)
-    {
-        var frame = status == ParseStatus.Complete ? frameLength : status == ParseStatus.Invalid && error.IsRecoverable ? error.FrameLength : length;
-        return (int)Math.Min(length, (long)frame + random.Next(17));
+        frameLength = response.FrameLength;
+        return status;
     }
 
     private static void CheckComplete(ResponseParser parser, ReadOnlySpan<byte> input, in ResponseView response, in ResponseSequenceView sequenceResponse)
@@ -85,17 +59,5 @@ public static class ResponseHarness
 
         var shorter = parser.TryParse(frame.Slice(0, frame.Length - 1), out _, out _);
         Invariant.Equal(ParseStatus.NeedMoreData, shorter, "a complete response less its last byte");
-    }
-
-    private static void CheckInvalid(ReadOnlySpan<byte> input, in ProtocolError error, in ProtocolError sequenceError)
-    {
-        Invariant.That(error.Code != ProtocolErrorCode.None, "invalid without an error code");
-        Invariant.Equal(error.Code, sequenceError.Code, "sequence error code");
-        Invariant.Equal(error.Detail, sequenceError.Detail, "sequence error detail");
-        Invariant.Equal(error.Version, sequenceError.Version, "sequence error version");
-        Invariant.Equal(error.RequestId, sequenceError.RequestId, "sequence error request id");
-        Invariant.Equal(error.FrameLength, sequenceError.FrameLength, "sequence error frame length");
-        Invariant.That(error.FrameLength >= 0 && error.FrameLength <= input.Length, $"error frame length {error.FrameLength} of {input.Length}");
-        Invariant.That(!string.IsNullOrEmpty(error.ToString()), "an error without a message");
     }
 }
