@@ -66,7 +66,7 @@ public class DroppedConnectionTests
                     // Part of the next response (unless some is in already), then the drop: mid-response.
                     if (connection.Unparsed == 0)
                     {
-                        await connection.ReceiveSomeAsync(1 + random.Next(64), KvSocket.DefaultTimeout);
+                        await connection.ReceiveSomeAsync(1 + random.Next(64), WireConnection.DefaultTimeout);
                     }
 
                     midResponse++;
@@ -121,7 +121,7 @@ public class DroppedConnectionTests
 
     // The send may still be blocked when the connection is dropped: then it fails, and fewer bytes went out, which
     // the check allows for (the store may then hold a shorter prefix, never less than what was acknowledged).
-    private static async Task SendQuietlyAsync(KvSocket connection, ReadOnlyMemory<byte> bytes)
+    private static async Task SendQuietlyAsync(WireConnection connection, ReadOnlyMemory<byte> bytes)
     {
         try
         {
@@ -156,15 +156,15 @@ public class DroppedConnectionTests
                 command = Command.Get(key, version, id);
             }
 
-            frames.Add(new Frame(command, KvSocket.Encode([command])));
+            frames.Add(new Frame(command, WireConnection.Encode([command])));
         }
 
         return frames;
     }
 
-    private static async Task<Dictionary<string, byte[]?>> ReadStoreAsync(KvSocket checker)
+    private static async Task<Dictionary<string, byte[]?>> ReadStoreAsync(WireConnection checker)
     {
-        await checker.SendAsync(KvSocket.Encode(Keys.Select((k, i) => Command.Get(k, ProtocolVersion.V1, (uint)i))));
+        await checker.SendAsync(WireConnection.Encode(Keys.Select((k, i) => Command.Get(k, ProtocolVersion.V1, (uint)i))));
         var state = new Dictionary<string, byte[]?>();
         foreach (var key in Keys)
         {

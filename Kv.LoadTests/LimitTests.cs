@@ -18,7 +18,7 @@ public class LimitTests
     {
         await using var server = InProcessServer.Start(o => o with { MaxFrameBytes = FrameLimit });
         using var connection = await server.ConnectAsync();
-        await connection.SendAsync(KvSocket.Encode([Command.Set("k"u8.ToArray(), new byte[FrameLimit])]));
+        await connection.SendAsync(WireConnection.Encode([Command.Set("k"u8.ToArray(), new byte[FrameLimit])]));
         (await connection.ReadResponseAsync()).Should().Be(Response.Error($"string of {FrameLimit} bytes exceeds the frame size limit"));
         (await ReadEndAsync(connection)).Should().Be("end of stream");
     }
@@ -29,7 +29,7 @@ public class LimitTests
         await using var server = InProcessServer.Start(o => o with { MaxFrameBytes = FrameLimit });
         using var connection = await server.ConnectAsync();
         var command = Command.Set("k"u8.ToArray(), new byte[FrameLimit], ProtocolVersion.V1, 42);
-        await connection.SendAsync(KvSocket.Encode([command]).AsMemory(0, FrameFormat.V1RequestHeaderSize)); // the header alone is enough
+        await connection.SendAsync(WireConnection.Encode([command]).AsMemory(0, FrameFormat.V1RequestHeaderSize)); // the header alone is enough
         var frame = FrameFormat.V1RequestHeaderSize + 8 + 1 + FrameLimit;
         (await connection.ReadResponseAsync()).Should().Be(new Response(ResponseStatus.Error,
             System.Text.Encoding.UTF8.GetBytes($"frame of {frame} bytes exceeds the frame size limit"), ProtocolVersion.V1, 42, ProtocolErrorCode.FrameTooLarge));
@@ -44,7 +44,7 @@ public class LimitTests
         var fits = new byte[FrameLimit - 19 - 1];
         (await connection.ExecuteAsync(Command.Set("k"u8.ToArray(), fits, ProtocolVersion.V1, 1))).Should().Be(Response.Ok([], ProtocolVersion.V1, 1));
         (await connection.ExecuteAsync(Command.Get("k"u8.ToArray(), ProtocolVersion.V1, 2))).Payload.Length.Should().Be(fits.Length);
-        await connection.SendAsync(KvSocket.Encode([Command.Set("k"u8.ToArray(), new byte[FrameLimit - 19], ProtocolVersion.V1, 3)]));
+        await connection.SendAsync(WireConnection.Encode([Command.Set("k"u8.ToArray(), new byte[FrameLimit - 19], ProtocolVersion.V1, 3)]));
         (await connection.ReadResponseAsync()).ErrorCode.Should().Be(ProtocolErrorCode.FrameTooLarge);
     }
 
@@ -111,7 +111,7 @@ public class LimitTests
         (await client.GetAsync("k")).Should().Be("v");
     }
 
-    private static async Task<string> ReadEndAsync(KvSocket connection)
+    private static async Task<string> ReadEndAsync(WireConnection connection)
     {
         try
         {

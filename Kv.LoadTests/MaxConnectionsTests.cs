@@ -18,12 +18,12 @@ public class MaxConnectionsTests
     public async Task Connections_above_the_limit_are_refused_cleanly_and_accepted_again_once_others_close()
     {
         using var server = await ServerProcess.StartAsync("--max-connections", Limit.ToString());
-        var open = new List<KvSocket>();
+        var open = new List<WireConnection>();
         try
         {
             for (var i = 0; i < Limit; i++)
             {
-                var connection = await KvSocket.ConnectAsync(server.EndPoint);
+                var connection = await WireConnection.ConnectAsync(server.EndPoint);
                 (await connection.ExecuteAsync(Command.Ping($"c{i}"))).Should().Be(Response.Ok($"c{i}"));
                 open.Add(connection);
             }
@@ -60,7 +60,7 @@ public class MaxConnectionsTests
 
     private static async Task<string> ConnectAndReadRefusalAsync(ServerProcess server)
     {
-        using var connection = await KvSocket.ConnectAsync(server.EndPoint);
+        using var connection = await WireConnection.ConnectAsync(server.EndPoint);
         var response = await connection.ReadResponseAsync();
         if (!response.Equals(Response.Error("too many connections")))
         {
@@ -79,12 +79,12 @@ public class MaxConnectionsTests
         }
     }
 
-    private static async Task<KvSocket> ConnectWhenAcceptedAsync(ServerProcess server, TimeSpan timeout)
+    private static async Task<WireConnection> ConnectWhenAcceptedAsync(ServerProcess server, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var connection = await KvSocket.ConnectAsync(server.EndPoint);
+            var connection = await WireConnection.ConnectAsync(server.EndPoint);
             var response = await connection.ExecuteAsync(Command.Ping("welcome back"));
             if (response.Equals(Response.Ok("welcome back")))
             {

@@ -24,12 +24,12 @@ public class NonReadingClientTests
     public async Task A_client_that_never_reads_keeps_server_memory_bounded_and_others_unaffected()
     {
         using var server = await ServerProcess.StartAsync();
-        using var other = await KvSocket.ConnectAsync(server.EndPoint);
+        using var other = await WireConnection.ConnectAsync(server.EndPoint);
         var value = new byte[ValueBytes];
         Random.Shared.NextBytes(value);
 
         // Warm up: the same request kinds, read properly, so that the baseline includes the runtime's working set.
-        using (var warm = await KvSocket.ConnectAsync(server.EndPoint))
+        using (var warm = await WireConnection.ConnectAsync(server.EndPoint))
         {
             for (var i = 0; i < 20; i++)
             {
@@ -42,10 +42,10 @@ public class NonReadingClientTests
         var baseline = server.ResidentBytes();
 
         await other.ExecuteAsync(Command.Set("gets".ToBytes(), new byte[SmallGetValueBytes], ProtocolVersion.V1, 1));
-        using var getter = await KvSocket.ConnectAsync(server.EndPoint);
-        var gets = KvSocket.Encode(Enumerable.Range(0, SmallGets).Select(_ => Command.Get("gets".ToBytes())));
-        using var flooder = await KvSocket.ConnectAsync(server.EndPoint);
-        var pipeline = KvSocket.Encode(Enumerable.Range(0, Pairs).SelectMany(i => new[]
+        using var getter = await WireConnection.ConnectAsync(server.EndPoint);
+        var gets = WireConnection.Encode(Enumerable.Range(0, SmallGets).Select(_ => Command.Get("gets".ToBytes())));
+        using var flooder = await WireConnection.ConnectAsync(server.EndPoint);
+        var pipeline = WireConnection.Encode(Enumerable.Range(0, Pairs).SelectMany(i => new[]
         {
             Command.Set("flood".ToBytes(), value, ProtocolVersion.V1, (uint)(2 * i)),
             Command.Get("flood".ToBytes(), ProtocolVersion.V1, (uint)((2 * i) + 1)),

@@ -28,7 +28,7 @@ public class SlowClientTests
         await MeasureAsync(good, 500); // warm-up: JIT, tiering
         var baseline = await BestOfAsync(good);
 
-        var stallers = new List<KvSocket>(Stallers);
+        var stallers = new List<WireConnection>(Stallers);
         try
         {
             for (var batch = 0; batch < Stallers; batch += 100)
@@ -84,7 +84,7 @@ public class SlowClientTests
         }
     }
 
-    private static async Task KeepAliveAsync(KvSocket client, CancellationToken stop)
+    private static async Task KeepAliveAsync(WireConnection client, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -101,7 +101,7 @@ public class SlowClientTests
 
     // The machine is shared (and other test assemblies may run beside this one): of three measurements, the one with
     // the lowest 99th percentile stands for each side, so that a passing hiccup elsewhere does not decide the result.
-    private static async Task<Latency> BestOfAsync(KvSocket client)
+    private static async Task<Latency> BestOfAsync(WireConnection client)
     {
         var best = await MeasureAsync(client, Requests);
         for (var i = 0; i < 2; i++)
@@ -113,10 +113,10 @@ public class SlowClientTests
         return best;
     }
 
-    private static async Task<Latency> MeasureAsync(KvSocket client, int requests)
+    private static async Task<Latency> MeasureAsync(WireConnection client, int requests)
     {
         var samples = new TimeSpan[requests];
-        var get = KvSocket.Encode([Command.Get("good")]);
+        var get = WireConnection.Encode([Command.Get("good")]);
         for (var i = 0; i < requests; i++)
         {
             var started = Stopwatch.GetTimestamp();

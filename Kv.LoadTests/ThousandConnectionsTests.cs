@@ -18,7 +18,7 @@ public class ThousandConnectionsTests
         await using var server = InProcessServer.Start();
 
         // Connect in batches (the listen backlog is 511), and keep every connection open.
-        var sockets = new List<KvSocket>(Connections);
+        var sockets = new List<WireConnection>(Connections);
         try
         {
             for (var batch = 0; batch < Connections; batch += 100)
@@ -44,7 +44,7 @@ public class ThousandConnectionsTests
         }
     }
 
-    private static async Task<string?> RunPairsAsync(KvSocket socket, int connection)
+    private static async Task<string?> RunPairsAsync(WireConnection socket, int connection)
     {
         try
         {

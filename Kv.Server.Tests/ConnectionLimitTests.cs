@@ -13,7 +13,7 @@ public class ConnectionLimitTests
         using var idle = await server.ConnectAsync();
         using var stalled = await server.ConnectAsync();
         using var busy = await server.ConnectAsync();
-        await stalled.SendAsync([0x00, 0x00]); // the start of a frame, then nothing
+        await stalled.SendAsync(new byte[] { 0x00, 0x00 }); // the start of a frame, then nothing
 
         var started = DateTime.UtcNow;
         while (DateTime.UtcNow - started < TimeSpan.FromMilliseconds(1500))

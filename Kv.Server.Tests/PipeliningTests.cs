@@ -60,7 +60,7 @@ public class PipeliningTests
         using var connection = await _server.ConnectAsync();
         foreach (var b in bytes)
         {
-            await connection.SendAsync([b]);
+            await connection.SendAsync(new[] { b });
             await Task.Delay(1);
         }
 

@@ -40,7 +40,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         return new InProcessServer(server, loggerFactory, capture);
     }
 
-    public Task<KvSocket> ConnectAsync() => KvSocket.ConnectAsync(EndPoint);
+    public Task<WireConnection> ConnectAsync() => WireConnection.ConnectAsync(EndPoint);
 
     /// <summary>Waits until the server counts at most <paramref name="count"/> open connections.</summary>
     public Task WaitForConnectionCountAsync(int count, TimeSpan timeout) => WaitForConnectionCountAsync(count, 0, timeout);

@@ -3,27 +3,28 @@ using System.Net;
 using System.Net.Sockets;
 using Kv.Protocol;
 
-namespace Kv.LoadTests.Infrastructure;
+namespace Kv.Testing;
 
 /// <summary>
-/// A raw loopback TCP connection speaking Kv through Kv.Protocol: encodes commands, parses responses, and times out
-/// every read so that a stuck server fails a test instead of hanging it.
+/// A raw TCP connection to a Kv server for tests, speaking the protocol through Kv.Protocol: encodes commands, parses
+/// responses, sends any bytes (whole, in pieces, or a frame cut short), and times out every read so that a stuck server
+/// fails a test instead of hanging it. Shared by the server's integration tests and the load and fault suite.
 /// </summary>
-internal sealed class KvSocket : IDisposable
+public sealed class WireConnection : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
     private readonly ArrayBufferWriter<byte> _received = new();
     private int _consumed;
 
-    private KvSocket(Socket socket) => Socket = socket;
+    private WireConnection(Socket socket) => Socket = socket;
 
     public Socket Socket { get; }
 
     /// <summary>Bytes received but not yet parsed into a response.</summary>
     public int Unparsed => _received.WrittenCount - _consumed;
 
-    public static async Task<KvSocket> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
+    public static async Task<WireConnection> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -36,8 +37,10 @@ internal sealed class KvSocket : IDisposable
             throw;
         }
 
-        return new KvSocket(socket);
+        return new WireConnection(socket);
     }
+
+    public static byte[] Encode(Command command) => Encode([command]);
 
     public static byte[] Encode(IEnumerable<Command> commands)
     {
@@ -100,6 +103,24 @@ internal sealed class KvSocket : IDisposable
         var received = await Socket.ReceiveAsync(memory, SocketFlags.None, cts.Token);
         _received.Advance(received);
         return received;
+    }
+
+    /// <summary>Reads until the server closes; returns the bytes that came after the last parsed response.</summary>
+    public async Task<byte[]> ReadToEndAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            while (await ReceiveAsync(cts.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // A reset also ends the stream.
+        }
+
+        return _received.WrittenSpan.Slice(_consumed).ToArray();
     }
 
     /// <summary>True when the server has closed the connection (end of stream or reset) within the timeout.</summary>
