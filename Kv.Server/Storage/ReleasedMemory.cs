@@ -25,9 +25,22 @@ internal static class ReleasedMemory
     private static long _released;
     private static long _lastCollection = Environment.TickCount64 - MinimumIntervalMilliseconds;
     private static int _deferredPending;
+    private static int _indexReleased;
 
-    public static void Report(long bytes)
+    /// <summary>Counts <paramref name="bytes"/> let go of, and asks for a collection once they are worth one.</summary>
+    /// <param name="bytes">How much was released.</param>
+    /// <param name="index">
+    /// An outgrown index array (on the large object heap) was among them: the collection then compacts that heap
+    /// too. Only then: it copies every live index, a pause that grows with the store, which index growth (at most
+    /// once per 1.5x growth of a stripe) is rare enough to pay for and page compaction is not.
+    /// </param>
+    public static void Report(long bytes, bool index = false)
     {
+        if (index)
+        {
+            Volatile.Write(ref _indexReleased, 1);
+        }
+
         if (Interlocked.Add(ref _released, bytes) < CollectionThreshold)
         {
             return;
@@ -69,7 +82,11 @@ internal static class ReleasedMemory
     private static void Collect()
     {
         Interlocked.Exchange(ref _released, 0);
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        if (Interlocked.Exchange(ref _indexReleased, 0) != 0)
+        {
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        }
+
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 }

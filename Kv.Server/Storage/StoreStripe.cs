@@ -207,7 +207,7 @@ internal sealed class StoreStripe
 
         var released = (long)_slots.Length * sizeof(long);
         _slots = grown;
-        ReleasedMemory.Report(released);
+        ReleasedMemory.Report(released, index: true);
     }
 
     // Backward-shift deletion keeps probe chains unbroken without tombstones.
