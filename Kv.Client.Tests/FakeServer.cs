@@ -200,6 +200,12 @@ internal sealed class FakeServer : IAsyncDisposable
                     return;
                 }
 
+                if (_readGate is { } stopped)
+                {
+                    // Stopped while this receive waited: what it took is not answered until reading resumes.
+                    await stopped.Task.WaitAsync(_stopping.Token);
+                }
+
                 length += received;
                 var consumed = Answer(socket, buffer.AsSpan(0, length));
                 buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);

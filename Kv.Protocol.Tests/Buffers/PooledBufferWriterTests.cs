@@ -55,6 +55,7 @@ public class PooledBufferWriterTests
         var length = writer.GetSpan().Length;
         writer.Invoking(w => w.Advance(length + 1)).Should().Throw<ArgumentOutOfRangeException>();
         writer.Invoking(w => w.Advance(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        writer.Invoking(w => w.GetSpan(-1)).Should().Throw<ArgumentOutOfRangeException>();
         writer.WrittenCount.Should().Be(0);
         FluentActions.Invoking(() => new PooledBufferWriter(0)).Should().Throw<ArgumentOutOfRangeException>();
     }

@@ -94,6 +94,11 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     private void EnsureFree(int sizeHint)
     {
+        if (sizeHint < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sizeHint), sizeHint, "The size hint cannot be negative.");
+        }
+
         var needed = (long)_count + Math.Max(sizeHint, 1);
         if (needed <= _buffer.Length)
         {

@@ -7,9 +7,9 @@ namespace Kv.Protocol.Buffers;
 /// Bytes received from a stream and not yet parsed into frames, held in an array rented from
 /// <see cref="ArrayPool{T}.Shared"/>. Receive into <see cref="GetFreeSpace"/>, <see cref="Commit"/> what arrived, parse
 /// <see cref="Unparsed"/>, and <see cref="Consume"/> each frame parsed. When the array is full, the unparsed bytes are
-/// first moved to its front; it grows (doubling) only when one frame needs more room, never past the frame limit plus
-/// the starting size, since the parsers reject a longer frame from its length prefixes before its body arrives. It
-/// shrinks back to the starting size whenever it empties.
+/// first moved to its front; it grows (doubling) only when one frame needs more room, and asks for no more than the
+/// frame limit plus the starting size (the pool may round that up), since the parsers reject a longer frame from its
+/// length prefixes before its body arrives. It shrinks back to the starting size whenever it empties.
 /// </summary>
 /// <remarks>Not thread-safe. <see cref="Dispose"/> returns the array; the buffer must not be used after it.</remarks>
 public sealed class ReceiveBuffer : IDisposable

@@ -26,6 +26,14 @@ internal static class ReleasedMemory
     private static long _lastCollection = Environment.TickCount64 - MinimumIntervalMilliseconds;
     private static int _deferredPending;
     private static int _indexReleased;
+    private static long _collections;
+
+    /// <summary>How many collections this class has made (for tests: the runtime's own count includes any).</summary>
+    internal static long Collections => Interlocked.Read(ref _collections);
+
+    /// <summary>True when no collection is due or deferred and the last was over a second ago (for tests).</summary>
+    internal static bool IsSettled =>
+        Volatile.Read(ref _deferredPending) == 0 && Environment.TickCount64 - Volatile.Read(ref _lastCollection) >= MinimumIntervalMilliseconds;
 
     /// <summary>Counts <paramref name="bytes"/> let go of, and asks for a collection once they are worth one.</summary>
     /// <param name="bytes">How much was released.</param>
@@ -71,9 +79,26 @@ internal static class ReleasedMemory
     private static void CollectDeferred()
     {
         Volatile.Write(ref _deferredPending, 0);
+        if (Volatile.Read(ref _released) < CollectionThreshold)
+        {
+            return;
+        }
+
         var now = Environment.TickCount64;
         var last = Volatile.Read(ref _lastCollection);
-        if (Volatile.Read(ref _released) >= CollectionThreshold && Interlocked.CompareExchange(ref _lastCollection, now, last) == last)
+        var wait = MinimumIntervalMilliseconds - (now - last);
+        if (wait > 0)
+        {
+            // Another collection came in between: keep to the interval.
+            if (Interlocked.Exchange(ref _deferredPending, 1) == 0)
+            {
+                Deferred.Change(wait, Timeout.Infinite);
+            }
+
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _lastCollection, now, last) == last)
         {
             Collect();
         }
@@ -88,5 +113,6 @@ internal static class ReleasedMemory
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Interlocked.Increment(ref _collections);
     }
 }
