@@ -45,6 +45,9 @@ internal static partial class ServerLog
     [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
 
+    [LoggerMessage(40, LogLevel.Warning, "Could not flush directory {Directory} to disk ({Reason}): a crash of the machine may lose the data directory's entry")]
+    public static partial void DirectorySyncFailed(ILogger logger, string directory, string reason);
+
     [LoggerMessage(21, LogLevel.Debug, "A connection was closed by its client before it was accepted ({Error})")]
     public static partial void AcceptAborted(ILogger logger, System.Net.Sockets.SocketError error);
 

@@ -36,6 +36,7 @@ public sealed class KvServer : IAsyncDisposable
     private Timer? _idleSweep;
     private AppendOnlyLog? _log;
     private long _nextConnectionId;
+    private long _abortedAccepts;
     private int _connectionCount;
     private int _stopRequested;
 
@@ -71,6 +72,12 @@ public sealed class KvServer : IAsyncDisposable
     /// not counted yet, which is what tells "closed" from "not yet accepted".
     /// </summary>
     public long AcceptedConnectionCount => Volatile.Read(ref _nextConnectionId);
+
+    /// <summary>
+    /// How many connections were closed by their clients while still waiting in the listen backlog, so that accepting
+    /// them failed (ECONNABORTED; whether a system reports these or hands such a socket to accept is its choice).
+    /// </summary>
+    public long AbortedAcceptCount => Interlocked.Read(ref _abortedAccepts);
 
     /// <summary>
     /// Completes if persistence fails while the server runs (a write or fsync of the log failed): the server then
@@ -208,6 +215,7 @@ public sealed class KvServer : IAsyncDisposable
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
             {
                 // The client gave up while its connection waited in the backlog: nothing to serve, nothing wrong here.
+                Interlocked.Increment(ref _abortedAccepts);
                 ServerLog.AcceptAborted(_logger, e.SocketErrorCode);
                 continue;
             }

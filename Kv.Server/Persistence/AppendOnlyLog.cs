@@ -169,7 +169,7 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var directory = Path.GetFullPath(options.DataDirectory);
-        CreateDirectoryDurably(directory);
+        CreateDirectoryDurably(directory, logger);
         var lockFile = Lock(directory);
         SafeFileHandle? file = null;
         try
@@ -391,9 +391,11 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
         _stopCompaction.Dispose();
     }
 
-    // Creates the data directory (and any missing parents) and flushes each new entry's parent, so that a machine
-    // crash cannot take the whole directory, log and all, after writes to it were acknowledged.
-    private static void CreateDirectoryDurably(string directory)
+    // Creates the data directory (and any missing parents) and flushes the parent of each new entry and the data
+    // directory's own parent, so that a machine crash cannot take the whole directory, log and all, after writes to
+    // it were acknowledged; the latter every time, since a crash may have come between an earlier creation and its
+    // flush. A parent that cannot be flushed (not readable by this user, say) is a warning, not a refusal to start.
+    private static void CreateDirectoryDurably(string directory, ILogger logger)
     {
         var missing = new List<string>();
         for (var d = directory; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
@@ -401,15 +403,18 @@ internal sealed class AppendOnlyLog : IStoreWriteObserver, IDisposable
             missing.Add(d);
         }
 
-        if (missing.Count == 0)
-        {
-            return;
-        }
-
         Directory.CreateDirectory(directory);
-        for (var i = missing.Count - 1; i >= 0; i--)
+        var parents = missing.Select(Path.GetDirectoryName).Append(Path.GetDirectoryName(directory)).OfType<string>().Distinct();
+        foreach (var parent in parents.Reverse())
         {
-            FileSync.SyncDirectory(Path.GetDirectoryName(missing[i])!);
+            try
+            {
+                FileSync.SyncDirectory(parent);
+            }
+            catch (IOException e)
+            {
+                ServerLog.DirectorySyncFailed(logger, parent, e.Message);
+            }
         }
     }
 
