@@ -49,11 +49,23 @@ internal static class ReleasedMemory
             Volatile.Write(ref _indexReleased, 1);
         }
 
-        if (Interlocked.Add(ref _released, bytes) < CollectionThreshold)
+        if (Interlocked.Add(ref _released, bytes) >= CollectionThreshold)
         {
-            return;
+            CollectOrDefer();
         }
+    }
 
+    private static void CollectDeferred()
+    {
+        Volatile.Write(ref _deferredPending, 0);
+        if (Volatile.Read(ref _released) >= CollectionThreshold)
+        {
+            CollectOrDefer();
+        }
+    }
+
+    private static void CollectOrDefer()
+    {
         var now = Environment.TickCount64;
         var last = Volatile.Read(ref _lastCollection);
         var wait = MinimumIntervalMilliseconds - (now - last);
@@ -62,34 +74,6 @@ internal static class ReleasedMemory
             // Too soon after the last one: collect once the interval is over, or what was released now stays resident
             // when nothing more is released after it (stripes that grow together, at the end of a load, release
             // within the same second).
-            if (Interlocked.Exchange(ref _deferredPending, 1) == 0)
-            {
-                Deferred.Change(wait, Timeout.Infinite);
-            }
-
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _lastCollection, now, last) == last)
-        {
-            Collect();
-        }
-    }
-
-    private static void CollectDeferred()
-    {
-        Volatile.Write(ref _deferredPending, 0);
-        if (Volatile.Read(ref _released) < CollectionThreshold)
-        {
-            return;
-        }
-
-        var now = Environment.TickCount64;
-        var last = Volatile.Read(ref _lastCollection);
-        var wait = MinimumIntervalMilliseconds - (now - last);
-        if (wait > 0)
-        {
-            // Another collection came in between: keep to the interval.
             if (Interlocked.Exchange(ref _deferredPending, 1) == 0)
             {
                 Deferred.Change(wait, Timeout.Infinite);
