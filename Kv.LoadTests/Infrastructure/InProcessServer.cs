@@ -47,14 +47,13 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     /// <summary>
     /// Waits until the server has accepted (or seen aborted in its backlog) at least <paramref name="accepted"/>
-    /// connections in all and counts at most
-    /// <paramref name="count"/> open ones. The accepted total matters: a client that connects, sends and leaves at once
-    /// can still be in the listen backlog, not yet counted as open, its bytes not yet read.
+    /// connections in all and counts at most <paramref name="count"/> open ones. The accepted total matters: a client
+    /// that connects, sends and leaves at once can still be in the listen backlog, not yet counted as open, its bytes
+    /// not yet read; one whose accept failed because it had already left counts as dealt with.
     /// </summary>
     public async Task WaitForConnectionCountAsync(int count, long accepted, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        // A connection whose accept failed because its client had already left counts as dealt with.
         while (Server.AcceptedConnectionCount + Server.AbortedAcceptCount < accepted || Server.ConnectionCount > count)
         {
             if (DateTime.UtcNow > deadline)
