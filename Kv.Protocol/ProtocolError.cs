@@ -48,6 +48,7 @@ public readonly struct ProtocolError
         ProtocolErrorCode.UnknownStatus => $"unknown response status {Detail}",
         ProtocolErrorCode.TooManyConnections => "too many connections",
         ProtocolErrorCode.ServerError => "server error",
+        ProtocolErrorCode.OutOfMemory => "out of memory",
         _ => $"protocol error {(ushort)Code} ({Detail})",
     };
 }

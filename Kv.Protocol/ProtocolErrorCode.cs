@@ -35,4 +35,10 @@ public enum ProtocolErrorCode : ushort
 
     /// <summary>The server failed to carry out a well-formed command.</summary>
     ServerError = 8,
+
+    /// <summary>
+    /// The server had no memory for the write (its store's limit, or the system's): the write was not applied, and the
+    /// key keeps its previous value. Reads and removals still work.
+    /// </summary>
+    OutOfMemory = 9,
 }

@@ -3,7 +3,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Networking;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Fuzz.Harnesses;
@@ -39,7 +39,7 @@ public static class ConnectionHarness
 
     private static Served Serve(byte[] data, Func<int, int> nextChunk)
     {
-        var store = new MemoryStore(stripeCount: 1);
+        using var store = new MemoryStore(new MemoryStoreOptions { StripeCount = 1, BackgroundMaintenance = false });
         using var input = new ReceiveBuffer(BufferSize, MaxFrameBytes);
         using var output = new PooledBufferWriter(BufferSize);
         var frames = new FrameProcessor(1, input, output, store, Parser, SendBufferLimit, NullLogger.Instance);

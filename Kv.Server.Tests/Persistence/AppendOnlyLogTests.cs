@@ -176,7 +176,7 @@ public class AppendOnlyLogTests
     [Test]
     public void Open_refuses_bad_options()
     {
-        var open = () => AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = _directory, CompactionRatio = 0.5 }, new Kv.Server.Storage.MemoryStore(), NullLogger.Instance);
+        var open = () => AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = _directory, CompactionRatio = 0.5 }, new Kv.Storage.MemoryStore(), NullLogger.Instance);
         open.Should().Throw<ArgumentException>().WithMessage("*--compaction-ratio*");
     }
 }

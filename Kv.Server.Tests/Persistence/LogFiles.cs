@@ -1,6 +1,6 @@
 using System.Text;
 using Kv.Server.Persistence;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Server.Tests.Persistence;

@@ -86,7 +86,7 @@ public class LogReplayTests
     {
         var whole = Concat(Records());
         File.WriteAllBytes(LogFiles.LogPath(_directory), whole.AsSpan(0, whole.Length - 3).ToArray());
-        var store = new Kv.Server.Storage.MemoryStore();
+        var store = new Kv.Storage.MemoryStore();
         using (var log = AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = _directory, Fsync = FsyncPolicy.Always }, store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
         {
             store.Set("d"u8, "4"u8, log);

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Kv.Protocol;
 using Kv.Server.Persistence;
-using Kv.Server.Storage;
+using Kv.Storage;
 
 namespace Kv.Server.Commands;
 
@@ -39,4 +39,7 @@ internal sealed class CommandContext(MemoryStore store, IBufferWriter<byte> outp
 
     public void WriteError(ProtocolErrorCode code, ReadOnlySpan<byte> message) =>
         ResponseEncoder.Encode(output, Version, ResponseStatus.Error, RequestId, message, code);
+
+    /// <summary>An ERROR with a message made at run time (rare paths only: it is encoded to UTF-8 here).</summary>
+    public void WriteError(ProtocolErrorCode code, string message) => WriteError(code, System.Text.Encoding.UTF8.GetBytes(message));
 }

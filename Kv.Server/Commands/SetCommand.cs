@@ -1,23 +1,34 @@
 using Kv.Protocol;
+using Kv.Storage;
 
 namespace Kv.Server.Commands;
 
 /// <summary>
 /// SET key value: stores the value, replacing any other. Version 0 answers OK with the key (as the reference does);
 /// version 1 answers OK with an empty body. With persistence on, the write is appended to the log under the key's
-/// stripe lock, so the log has the writes to a key in the order the store applied them.
+/// stripe lock once the store has applied it, so the log has the writes to a key in the order the store applied them.
+/// When the store has no memory for the write, nothing changes and the answer is ERROR OutOfMemory (in version 0, an
+/// ERROR with the same message); the connection stays open.
 /// </summary>
 internal static class SetCommand
 {
     public static void Execute(scoped in CommandView command, CommandContext context)
     {
-        if (context.Log is { } log)
+        try
         {
-            context.Store.Set(command.Key, command.Value, log);
+            if (context.Log is { } log)
+            {
+                context.Store.Set(command.Key, command.Value, log);
+            }
+            else
+            {
+                context.Store.Set(command.Key, command.Value);
+            }
         }
-        else
+        catch (StoreOutOfMemoryException e)
         {
-            context.Store.Set(command.Key, command.Value);
+            context.WriteError(ProtocolErrorCode.OutOfMemory, e.Message);
+            return;
         }
 
         context.WriteOk(command.Version == ProtocolVersion.V0 ? command.Key : default);

@@ -3,7 +3,7 @@ using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
 using Kv.Server.Persistence;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Networking;

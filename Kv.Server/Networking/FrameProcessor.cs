@@ -4,7 +4,7 @@ using Kv.Protocol.Buffers;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
 using Kv.Server.Persistence;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Networking;

@@ -6,7 +6,7 @@ using Kv.Protocol;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
 using Kv.Server.Persistence;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -30,6 +30,7 @@ public sealed class KvServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[] _tooManyConnectionsResponse;
+    private readonly bool _ownsStore;
     private Socket? _listener;
     private IPEndPoint? _endPoint;
     private Task _acceptLoop = Task.CompletedTask;
@@ -42,7 +43,10 @@ public sealed class KvServer : IAsyncDisposable
 
     /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
     /// <param name="options">Address, port and limits; checked here.</param>
-    /// <param name="store">The store to serve; a new empty one when null.</param>
+    /// <param name="store">
+    /// The store to serve, which the caller keeps and disposes; when null, a new empty one that the server owns and
+    /// disposes with itself.
+    /// </param>
     /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
     public KvServer(KvServerOptions options, MemoryStore? store = null, ILoggerFactory? loggerFactory = null)
     {
@@ -50,6 +54,7 @@ public sealed class KvServer : IAsyncDisposable
         options.Validate();
         _options = options;
         Store = store ?? new MemoryStore();
+        _ownsStore = store is null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kv.Server");
         _parser = new CommandParser(new ProtocolLimits(options.MaxFrameBytes));
         var message = Encoding.UTF8.GetBytes("too many connections");
@@ -195,6 +200,10 @@ public sealed class KvServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         _stopAccepting.Dispose();
         _stopping.Dispose();
+        if (_ownsStore)
+        {
+            Store.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listener)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Kv.Server.Diagnostics;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kv.Server.Persistence;

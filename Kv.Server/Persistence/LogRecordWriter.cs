@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using Kv.Server.Storage;
+using Kv.Storage;
+using Kv.Storage.Records;
 
 namespace Kv.Server.Persistence;
 

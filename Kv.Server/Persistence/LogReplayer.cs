@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using Kv.Server.Storage;
+using Kv.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kv.Server.Persistence;

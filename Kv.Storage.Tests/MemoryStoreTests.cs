@@ -1,16 +1,13 @@
 using System.Text;
-using Kv.Server.Storage;
 
-namespace Kv.Server.Tests.Storage;
+namespace Kv.Storage.Tests;
 
 public class MemoryStoreTests
 {
-    private static readonly ValueReader<List<byte[]>> Collect = static (value, list) => list.Add(value.ToArray());
-
     [Test]
     public void Random_operations_agree_with_a_dictionary_model([Values(1, 4, 256)] int stripes)
     {
-        var store = new MemoryStore(stripes);
+        using var store = Stores.Create(stripes);
         var model = new Dictionary<string, byte[]>();
         var random = new Random(stripes);
         for (var step = 0; step < 60_000; step++)
@@ -29,7 +26,7 @@ public class MemoryStoreTests
                     break;
                 case 2:
                     var removed = new List<byte[]>();
-                    store.Remove(keyBytes, Collect, removed).Should().Be(model.Remove(key, out var expected));
+                    store.Remove(keyBytes, Stores.Collect, removed).Should().Be(model.Remove(key, out var expected));
                     if (expected is not null)
                     {
                         removed.Single().Should().Equal(expected);
@@ -38,7 +35,7 @@ public class MemoryStoreTests
                     break;
                 default:
                     var read = new List<byte[]>();
-                    store.TryRead(keyBytes, Collect, read).Should().Be(model.TryGetValue(key, out var current));
+                    store.TryRead(keyBytes, Stores.Collect, read).Should().Be(model.TryGetValue(key, out var current));
                     if (current is not null)
                     {
                         read.Single().Should().Equal(current);
@@ -52,7 +49,7 @@ public class MemoryStoreTests
         foreach (var (key, value) in model)
         {
             var read = new List<byte[]>();
-            store.TryRead(Encoding.UTF8.GetBytes(key), Collect, read).Should().BeTrue();
+            store.TryRead(Encoding.UTF8.GetBytes(key), Stores.Collect, read).Should().BeTrue();
             read.Single().Should().Equal(value);
         }
     }
@@ -60,7 +57,7 @@ public class MemoryStoreTests
     [Test]
     public void Compaction_reclaims_overwritten_values_and_keeps_the_live_ones()
     {
-        var store = new MemoryStore(1);
+        using var store = Stores.Create(1);
         for (var i = 0; i < 1000; i++)
         {
             store.Set(Encoding.UTF8.GetBytes($"k{i}"), new byte[40]);
@@ -81,7 +78,7 @@ public class MemoryStoreTests
         for (var i = 0; i < 1000; i++)
         {
             var read = new List<byte[]>();
-            store.TryRead(Encoding.UTF8.GetBytes($"k{i}"), Collect, read).Should().BeTrue();
+            store.TryRead(Encoding.UTF8.GetBytes($"k{i}"), Stores.Collect, read).Should().BeTrue();
             read.Single().Should().Equal(Enumerable.Repeat((byte)49, 90));
         }
     }
@@ -89,7 +86,7 @@ public class MemoryStoreTests
     [Test]
     public void Removing_keys_shrinks_nothing_it_should_not_and_finds_every_survivor()
     {
-        var store = new MemoryStore(2);
+        using var store = Stores.Create(2);
         for (var i = 0; i < 5000; i++)
         {
             store.Set(BitConverter.GetBytes(i), BitConverter.GetBytes(i * 3));
@@ -103,7 +100,7 @@ public class MemoryStoreTests
         for (var i = 0; i < 5000; i++)
         {
             var read = new List<byte[]>();
-            store.TryRead(BitConverter.GetBytes(i), Collect, read).Should().Be(i % 3 != 0);
+            store.TryRead(BitConverter.GetBytes(i), Stores.Collect, read).Should().Be(i % 3 != 0);
             if (i % 3 != 0)
             {
                 BitConverter.ToInt32(read.Single()).Should().Be(i * 3);
@@ -114,19 +111,19 @@ public class MemoryStoreTests
     [Test]
     public void A_value_of_many_megabytes_is_stored_whole()
     {
-        var store = new MemoryStore();
+        using var store = new MemoryStore();
         var value = new byte[5 * 1024 * 1024];
         new Random(3).NextBytes(value);
         store.Set("huge"u8, value);
         var read = new List<byte[]>();
-        store.TryRead("huge"u8, Collect, read).Should().BeTrue();
+        store.TryRead("huge"u8, Stores.Collect, read).Should().BeTrue();
         read.Single().Should().Equal(value);
     }
 
     [Test]
     public async Task Concurrent_writers_and_readers_never_see_a_torn_value()
     {
-        var store = new MemoryStore(4);
+        using var store = Stores.Create(4, background: true);
         var failures = 0;
         var tasks = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
         {
@@ -143,7 +140,7 @@ public class MemoryStoreTests
                 else
                 {
                     read.Clear();
-                    if (store.TryRead(key, Collect, read) && read[0].Distinct().Count() > 1)
+                    if (store.TryRead(key, Stores.Collect, read) && read[0].Distinct().Count() > 1)
                     {
                         Interlocked.Increment(ref failures);
                     }
@@ -158,7 +155,7 @@ public class MemoryStoreTests
     [Test]
     public void Stripe_counts_that_are_not_powers_of_two_are_refused()
     {
-        var create = () => new MemoryStore(3);
+        var create = () => new MemoryStore(new MemoryStoreOptions { StripeCount = 3 });
         create.Should().Throw<ArgumentOutOfRangeException>();
     }
 }

@@ -1,8 +1,11 @@
-namespace Kv.Server.Storage;
+namespace Kv.Storage.Records;
 
 /// <summary>Unsigned LEB128: seven bits a byte, low bits first, the high bit set on every byte but the last.</summary>
-internal static class Varint
+internal static unsafe class Varint
 {
+    /// <summary>The most bytes a 32-bit value takes.</summary>
+    public const int MaxSize = 5;
+
     public static int Size(uint value)
     {
         var size = 1;
@@ -28,7 +31,8 @@ internal static class Varint
         return i;
     }
 
-    public static uint Read(ReadOnlySpan<byte> source, out int length)
+    /// <summary>Reads a value that this class wrote: the input is trusted (the store's own records).</summary>
+    public static uint Read(byte* source, out int length)
     {
         uint value = 0;
         var shift = 0;

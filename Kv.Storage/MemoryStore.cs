@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Numerics;
+using Kv.Storage.Hashing;
+using Kv.Storage.Memory;
+
+namespace Kv.Storage;
+
+/// <summary>
+/// An in-memory key-value store of binary keys and values, safe for any number of concurrent callers. The keyspace is
+/// split into stripes by a keyed hash of the key (SipHash-1-3 under a random key per store, so clients cannot aim keys
+/// at one stripe or probe chain), each with its own short lock. Records and indexes live in native memory that the
+/// garbage collector never sees; what the store frees goes back to the system. Lookups take the key as a span: nothing
+/// is allocated to find, read or write a key.
+/// </summary>
+/// <remarks>
+/// No operation pays for more than a bounded amount of store work, whatever the store's size: indexes are resized and
+/// mostly-dead pages compacted a few slots or records at a time, by the operations on their stripe and by a background
+/// timer when the store is idle. A write that cannot get the memory it needs throws
+/// <see cref="StoreOutOfMemoryException"/> and leaves the store exactly as it was. Dispose the store once nothing uses
+/// it: its memory is returned then (or, failing that, when it is finalized).
+/// </remarks>
+public sealed class MemoryStore : IDisposable
+{
+    // Per maintenance tick: the work done under one lock hold, and the time all of them may take together.
+    private const int MaintenanceSlotsPerStep = 4096;
+    private const int MaintenanceBytesPerStep = 16 * 1024;
+    private static readonly long MaintenanceTickBudget = Stopwatch.Frequency / 500;
+
+    private readonly StoreStripe[] _stripes;
+    private readonly int _stripeShift;
+    private readonly KeyHasher _hasher;
+    private readonly NativeMemoryPool _pool;
+    private readonly Lock _maintenanceGate = new();
+    private readonly Timer? _maintenance;
+    private bool _disposed;
+
+    /// <summary>Creates an empty store with the default options.</summary>
+    public MemoryStore()
+        : this(MemoryStoreOptions.Default)
+    {
+    }
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="options">Stripes, memory limit and maintenance.</param>
+    public MemoryStore(MemoryStoreOptions options)
+        : this(options, new KeyHasher())
+    {
+    }
+
+    internal MemoryStore(MemoryStoreOptions options, KeyHasher hasher)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _hasher = hasher;
+        _pool = new NativeMemoryPool(options.MemoryLimit);
+        _stripes = new StoreStripe[options.StripeCount];
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new StoreStripe(_pool, hasher, options.ResizeStep);
+        }
+
+        // Stripes take the hash's top bits; slots inside a stripe take its low bits.
+        _stripeShift = 64 - BitOperations.Log2((uint)options.StripeCount);
+        if (options.BackgroundMaintenance)
+        {
+            // The timer holds the store weakly, so that a store nobody disposed can still be collected and its memory freed.
+            var ticket = new MaintenanceTicket(new WeakReference<MemoryStore>(this));
+            _maintenance = new Timer(static state => ((MaintenanceTicket)state!).Run(), ticket, Timeout.Infinite, Timeout.Infinite);
+            ticket.Timer = _maintenance;
+            _maintenance.Change(options.MaintenanceInterval, options.MaintenanceInterval);
+        }
+    }
+
+    /// <summary>The options the store was made with.</summary>
+    public MemoryStoreOptions Options { get; }
+
+    /// <summary>The number of keys. Exact when no writer is running; a snapshot otherwise.</summary>
+    public long Count
+    {
+        get
+        {
+            long count = 0;
+            foreach (var stripe in _stripes)
+            {
+                count += stripe.Count;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Bytes of native memory the store holds: record pages (live records, dead ones awaiting compaction, the unused end
+    /// of each stripe's current page), records of their own, and indexes. This is what <see cref="MemoryStoreOptions.MemoryLimit"/> bounds.
+    /// </summary>
+    public long AllocatedBytes => _pool.AllocatedBytes;
+
+    /// <summary>The number of stripes, for <see cref="ReadStripe{TState}"/>.</summary>
+    public int StripeCount => _stripes.Length;
+
+    /// <summary>
+    /// Bytes of live keys and values with their two length prefixes: what the data would take if written out once
+    /// (a snapshot, read without locks).
+    /// </summary>
+    public long LiveBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var stripe in _stripes)
+            {
+                bytes += stripe.LiveBytes;
+            }
+
+            return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Looks a key up and, when it exists, hands its value to <paramref name="reader"/> while the value is held steady.
+    /// </summary>
+    /// <returns>True when the key exists.</returns>
+    public bool TryRead<TState>(ReadOnlySpan<byte> key, ValueReader<TState> reader, TState state)
+    {
+        var hash = _hasher.Hash(key);
+        return StripeFor(hash).TryRead(key, hash, reader, state);
+    }
+
+    /// <summary>Stores <paramref name="value"/> at <paramref name="key"/>, replacing any previous value.</summary>
+    /// <exception cref="StoreOutOfMemoryException">The write needed memory the store could not have; nothing changed.</exception>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var hash = _hasher.Hash(key);
+        StripeFor(hash).Set(key, hash, value, null);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="key"/>, then tells <paramref name="observer"/> while the key's
+    /// stripe is still locked, so that writes to one key reach it in the order they were applied. A write that fails is
+    /// not told.
+    /// </summary>
+    /// <exception cref="StoreOutOfMemoryException">The write needed memory the store could not have; nothing changed.</exception>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IStoreWriteObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var hash = _hasher.Hash(key);
+        StripeFor(hash).Set(key, hash, value, observer);
+    }
+
+    /// <summary>
+    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value first.
+    /// </summary>
+    /// <returns>True when the key existed.</returns>
+    public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state)
+    {
+        var hash = _hasher.Hash(key);
+        return StripeFor(hash).Remove(key, hash, reader, state, null);
+    }
+
+    /// <summary>
+    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value, and then
+    /// <paramref name="observer"/> is told, while the key's stripe is still locked.
+    /// </summary>
+    /// <returns>True when the key existed.</returns>
+    public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state, IStoreWriteObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var hash = _hasher.Hash(key);
+        return StripeFor(hash).Remove(key, hash, reader, state, observer);
+    }
+
+    /// <summary>Removes a key without reading its value.</summary>
+    /// <returns>True when the key existed.</returns>
+    public bool Remove(ReadOnlySpan<byte> key) => Remove<object?>(key, null, null);
+
+    /// <summary>
+    /// Hands every record of one stripe to <paramref name="reader"/> while that stripe is locked: a consistent copy
+    /// of a 1/<see cref="StripeCount"/> share of the store, taken without stopping the other stripes. Writes to the
+    /// stripe wait until it returns, so the reader should only copy.
+    /// </summary>
+    /// <param name="stripe">From 0 to <see cref="StripeCount"/> - 1.</param>
+    /// <param name="reader">Receives each key and value; must not call back into the store.</param>
+    /// <param name="state">Passed to the reader.</param>
+    public void ReadStripe<TState>(int stripe, RecordReader<TState> reader, TState state)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stripe);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(stripe, _stripes.Length);
+        _stripes[stripe].ReadAll(reader, state);
+    }
+
+    /// <summary>
+    /// Stops the background maintenance and returns all of the store's memory to the system. No other call may run
+    /// meanwhile, nor any call be made afterwards.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_maintenanceGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _maintenance?.Dispose();
+        _pool.Dispose();
+    }
+
+    /// <summary>The stripe a key's hash belongs to (for tests).</summary>
+    internal StoreStripe StripeFor(ReadOnlySpan<byte> key) => StripeFor(_hasher.Hash(key));
+
+    /// <summary>The stripes (for tests).</summary>
+    internal IReadOnlyList<StoreStripe> Stripes => _stripes;
+
+    /// <summary>
+    /// Runs the maintenance that the timer runs: bounded steps of every resize and compaction under way, for at most
+    /// about two milliseconds in all.
+    /// </summary>
+    /// <returns>True when work remains.</returns>
+    internal bool Maintain()
+    {
+        lock (_maintenanceGate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            var deadline = Stopwatch.GetTimestamp() + MaintenanceTickBudget;
+            var remaining = false;
+            foreach (var stripe in _stripes)
+            {
+                while (stripe.MaintenanceDue)
+                {
+                    if (Stopwatch.GetTimestamp() > deadline)
+                    {
+                        return true;
+                    }
+
+                    stripe.Maintain(MaintenanceSlotsPerStep, MaintenanceBytesPerStep);
+                }
+
+                remaining |= stripe.MaintenanceDue;
+            }
+
+            return remaining;
+        }
+    }
+
+    private StoreStripe StripeFor(ulong hash) => _stripes[(int)(hash >> _stripeShift) & (_stripes.Length - 1)];
+
+    private sealed class MaintenanceTicket(WeakReference<MemoryStore> store)
+    {
+        public Timer? Timer { get; set; }
+
+        public void Run()
+        {
+            if (store.TryGetTarget(out var target))
+            {
+                target.Maintain();
+            }
+            else
+            {
+                Timer?.Dispose();
+            }
+        }
+    }
+}
