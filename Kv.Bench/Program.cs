@@ -23,7 +23,7 @@ public static class Program
         var valueSize = new Option<int>("--data-size", "-d") { Description = "Value size in bytes.", DefaultValueFactory = _ => 32 };
         var keyspace = new Option<int>("--keyspace", "-r") { Description = "Number of distinct keys (16 bytes each).", DefaultValueFactory = _ => 100_000 };
         var sequential = new Option<bool>("--sequential") { Description = "Use keys 0, 1, 2, ... in order (each once per keyspace) instead of random ones." };
-        var tests = new Option<string>("--tests", "-t") { Description = "Comma-separated tests: set, get, ping.", DefaultValueFactory = _ => "set,get" };
+        var tests = new Option<string>("--tests", "-t") { Description = "Comma-separated tests: set, get, ping, clear.", DefaultValueFactory = _ => "set,get" };
         var protocol = new Option<string>("--proto") { Description = "kv (Kv protocol) or resp (Redis protocol).", DefaultValueFactory = _ => "kv" };
         var kvVersion = new Option<int>("--kv-version") { Description = "Kv protocol version, 0 or 1.", DefaultValueFactory = _ => 1 };
         var verify = new Option<bool>("--verify") { Description = "Check that every GET returns exactly the value written for its key." };
@@ -73,7 +73,7 @@ public static class Program
                     },
                 };
                 operations = result.GetValue(tests)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(t => Enum.TryParse<Operation>(t, ignoreCase: true, out var op) ? op : throw new ArgumentException($"Unknown test '{t}' (set, get, ping)."))
+                    .Select(t => Enum.TryParse<Operation>(t, ignoreCase: true, out var op) ? op : throw new ArgumentException($"Unknown test '{t}' (set, get, ping, clear)."))
                     .ToList();
             }
             catch (ArgumentException e)

@@ -36,7 +36,7 @@ public class OutOfMemoryTests
         overwrite.Should().Throw<StoreOutOfMemoryException>().WithMessage("out of memory*limit*");
         store.Read("A"u8).Should().Equal(original);
         store.Count.Should().Be(count);
-        store.AllocatedBytes.Should().Be(allocated);
+        store.AllocatedBytes.Should().BeLessThanOrEqualTo(allocated, "a refused write keeps no memory (the step of a resize it ran may free some)");
 
         // Memory freed, the same overwrite succeeds.
         for (var i = 0; i < filler; i++)

@@ -34,6 +34,8 @@ internal sealed class ConnectionWorker : IDisposable
 
     public LongHistogram Latency { get; } = new(TimeSpan.FromMinutes(1).Ticks * (Stopwatch.Frequency / TimeSpan.TicksPerSecond), 3);
 
+    public PerSecond Seconds { get; } = new();
+
     public long Measured { get; private set; }
 
     public long Errors { get; private set; }
@@ -88,7 +90,7 @@ internal sealed class ConnectionWorker : IDisposable
             var answered = 0;
             while (true)
             {
-                answered = ReadResponses(answered, batch, started, measuring, keyBuffer);
+                answered = ReadResponses(answered, batch, started, measuring ? state.MeasureStart : -1, keyBuffer);
                 if (answered == batch)
                 {
                     break;
@@ -129,13 +131,16 @@ internal sealed class ConnectionWorker : IDisposable
         }
     }
 
-    private int ReadResponses(int answered, int batch, long started, bool measuring, byte[] key)
+    // measureStart is -1 while warming up: nothing is recorded.
+    private int ReadResponses(int answered, int batch, long started, long measureStart, byte[] key)
     {
         while (answered < batch && _options.Protocol.TryReadResponse(_received.AsSpan(_receivedStart, _receivedEnd - _receivedStart), out var consumed, out var outcome, out var payload))
         {
-            if (measuring)
+            if (measureStart >= 0)
             {
-                Latency.RecordValue(Stopwatch.GetTimestamp() - started);
+                var now = Stopwatch.GetTimestamp();
+                Latency.RecordValue(now - started);
+                Seconds.Record(measureStart, now, now - started);
                 switch (outcome)
                 {
                     case Outcome.Error:

@@ -28,6 +28,7 @@ internal sealed class LoadRunner(BenchOptions options)
             var clientCpu = ProcessCpu.Self();
             var serverCpu = options.ServerPid is { } pid ? ProcessCpu.Read(pid) : (TimeSpan?)null;
             var clock = Stopwatch.StartNew();
+            state.MeasureStart = Stopwatch.GetTimestamp();
             state.Phase = RunPhase.Measuring;
             if (options.Duration is { } duration)
             {
@@ -58,7 +59,8 @@ internal sealed class LoadRunner(BenchOptions options)
                 workers.Sum(w => w.Misses),
                 workers.Sum(w => w.VerifyFailures),
                 clientCpu,
-                serverCpu);
+                serverCpu,
+                PerSecond.Merge(workers.Select(w => w.Seconds)));
         }
         finally
         {

@@ -15,6 +15,9 @@ internal sealed class RunState(long? requests, int keyspace)
 
     public bool Counted { get; } = requests.HasValue;
 
+    /// <summary>When measuring began (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>); set before the phase changes.</summary>
+    public long MeasureStart { get; set; }
+
     /// <summary>Claims up to <paramref name="wanted"/> of the remaining requests; 0 when none are left.</summary>
     public int Claim(int wanted)
     {

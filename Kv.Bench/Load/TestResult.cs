@@ -15,7 +15,8 @@ internal sealed record TestResult(
     long Misses,
     long VerifyFailures,
     TimeSpan ClientCpu,
-    TimeSpan? ServerCpu)
+    TimeSpan? ServerCpu,
+    PerSecond Seconds)
 {
     public double OpsPerSecond => Requests / Elapsed.TotalSeconds;
 

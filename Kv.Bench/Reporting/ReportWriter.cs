@@ -12,18 +12,24 @@ internal static class ReportWriter
         output.WriteLine(FormattableString.Invariant($"====== {r.Test} ====== ({r.Protocol}, {r.Connections} connections, pipeline {r.Pipeline}, {options.ValueSize}-byte values, {options.Keyspace:N0} keys)"));
         output.WriteLine(FormattableString.Invariant($"  {r.Requests:N0} requests in {r.Elapsed.TotalSeconds:F2} s: {r.OpsPerSecond:N0} ops/s"));
         output.WriteLine(FormattableString.Invariant($"  latency (µs): p50 {r.LatencyMicros(50):F0}  p99 {r.LatencyMicros(99):F0}  p99.9 {r.LatencyMicros(99.9):F0}  max {r.MaxLatencyMicros:F0}"));
+        if (r.Seconds.Worst() is { } worst)
+        {
+            output.WriteLine(FormattableString.Invariant($"  worst second: #{worst.Second + 1} of {r.Seconds.Seconds}, {worst.Responses:N0} responses, max latency {worst.MaxLatencyMicros:F0} µs"));
+        }
+
         output.WriteLine(FormattableString.Invariant($"  errors {r.Errors}, misses {r.Misses}{(options.Verify ? $", verify failures {r.VerifyFailures}" : string.Empty)}"));
         var server = r.ServerCpuMicrosPerOp is { } s ? FormattableString.Invariant($"; server CPU {s:F2} µs/op") : string.Empty;
         output.WriteLine(FormattableString.Invariant($"  kv-bench CPU {r.ClientCpuPercent:F0}% of a core, {r.ClientCpuMicrosPerOp:F2} µs/op{server}"));
     }
 
     public static void WriteCsvHeader(TextWriter output) =>
-        output.WriteLine("test,protocol,connections,pipeline,requests,seconds,ops_per_sec,p50_us,p99_us,p999_us,max_us,errors,misses,verify_failures,client_cpu_us_per_op,server_cpu_us_per_op");
+        output.WriteLine("test,protocol,connections,pipeline,requests,seconds,ops_per_sec,p50_us,p99_us,p999_us,max_us,worst_second_ops,worst_second_max_us,errors,misses,verify_failures,client_cpu_us_per_op,server_cpu_us_per_op");
 
     public static void WriteCsv(TextWriter output, TestResult r) =>
         output.WriteLine(string.Join(',',
             r.Test, r.Protocol.Replace(',', ' '), I(r.Connections), I(r.Pipeline), I(r.Requests), F(r.Elapsed.TotalSeconds), F(r.OpsPerSecond),
             F(r.LatencyMicros(50)), F(r.LatencyMicros(99)), F(r.LatencyMicros(99.9)), F(r.MaxLatencyMicros),
+            r.Seconds.Worst() is { } w ? I(w.Responses) : string.Empty, r.Seconds.Worst() is { } w2 ? F(w2.MaxLatencyMicros) : string.Empty,
             I(r.Errors), I(r.Misses), I(r.VerifyFailures), F(r.ClientCpuMicrosPerOp), r.ServerCpuMicrosPerOp is { } s ? F(s) : string.Empty));
 
     public static void WriteJson(Stream output, IEnumerable<TestResult> results, BenchOptions options)
@@ -46,6 +52,11 @@ internal static class ReportWriter
             json.WriteNumber("p99_us", r.LatencyMicros(99));
             json.WriteNumber("p999_us", r.LatencyMicros(99.9));
             json.WriteNumber("max_us", r.MaxLatencyMicros);
+            if (r.Seconds.Worst() is { } worst)
+            {
+                json.WriteNumber("worst_second_ops", worst.Responses);
+                json.WriteNumber("worst_second_max_us", worst.MaxLatencyMicros);
+            }
             json.WriteNumber("errors", r.Errors);
             json.WriteNumber("misses", r.Misses);
             json.WriteNumber("verify_failures", r.VerifyFailures);

@@ -20,6 +20,9 @@ internal sealed class KvWireProtocol(ProtocolVersion version) : IWireProtocol
             case Operation.Get:
                 CommandEncoder.Encode(output, version, CommandKind.Get, requestId, key, default);
                 break;
+            case Operation.Clear:
+                CommandEncoder.Encode(output, version, CommandKind.Clear, requestId, key, default);
+                break;
             default:
                 CommandEncoder.Encode(output, version, CommandKind.Ping, requestId, default, default);
                 break;

@@ -6,6 +6,9 @@ internal enum Operation
     Set,
     Get,
     Ping,
+
+    /// <summary>Removes the key: CLEAR in Kv, DEL in Redis.</summary>
+    Clear,
 }
 
 /// <summary>How the server answered one request.</summary>

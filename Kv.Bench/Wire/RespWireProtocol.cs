@@ -5,7 +5,7 @@ namespace Kv.Bench.Wire;
 
 /// <summary>
 /// The Redis protocol (RESP2), for the equivalent commands: SET key value, GET key, PING. Just enough to drive a
-/// Redis-compatible server with the same workload as Kv.
+/// Redis-compatible server with the same workload as Kv. CLEAR is DEL.
 /// </summary>
 internal sealed class RespWireProtocol : IWireProtocol
 {
@@ -24,6 +24,11 @@ internal sealed class RespWireProtocol : IWireProtocol
             case Operation.Get:
                 WriteArrayHeader(output, 2);
                 WriteBulk(output, "GET"u8);
+                WriteBulk(output, key);
+                break;
+            case Operation.Clear:
+                WriteArrayHeader(output, 2);
+                WriteBulk(output, "DEL"u8);
                 WriteBulk(output, key);
                 break;
             default:

@@ -24,9 +24,10 @@ internal sealed unsafe class NativeMemoryPool : IDisposable
     /// <summary>Pages mapped at once: one mapping, and one kernel memory area, per 2 MiB.</summary>
     internal const int PagesPerChunk = 32;
 
-    // Smaller regions come from the C heap (a mapping costs a whole system page and a system call); larger ones are
-    // mapped, so that freeing them returns their memory to the system whatever the heap's state.
-    private const int MapThreshold = 64 * 1024;
+    // Regions smaller than a system page come from the C heap (a mapping would round them up to one); the others are
+    // mapped, so that freeing them returns their memory to the system whatever the heap's state: a C heap keeps what is
+    // freed below its top, which for the small index tables a store outgrows came to about 8 bytes a key.
+    private const int MapThreshold = VirtualMemory.SystemPageSize;
 
     private readonly Lock _lock = new();
     private readonly List<nint> _chunks = [];
