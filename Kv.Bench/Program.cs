@@ -30,11 +30,12 @@ public static class Program
         var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server, to report its CPU time per request (Linux /proc)." };
         var csv = new Option<bool>("--csv") { Description = "Print results as CSV." };
         var json = new Option<bool>("--json") { Description = "Print results as JSON." };
+        var perSecond = new Option<bool>("--per-second") { Description = "Also print each second's responses and highest latency (text output)." };
         var ioThreads = new Option<int>("--io-threads") { Description = "Socket event threads for the generator (0: one).", DefaultValueFactory = _ => 0 };
 
         var root = new RootCommand("kv-bench: load generator for Kv and Redis-compatible servers")
         {
-            host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, ioThreads,
+            host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, ioThreads,
         };
 
         // -h is the host, as in redis-benchmark; help stays on --help and -?.
@@ -106,7 +107,7 @@ public static class Program
                     }
                     else if (!asJson)
                     {
-                        ReportWriter.WriteText(Console.Out, measured, options);
+                        ReportWriter.WriteText(Console.Out, measured, options, result.GetValue(perSecond));
                     }
                 }
             }

@@ -47,6 +47,10 @@ internal sealed class PerSecond
         return merged;
     }
 
+    /// <summary>Each second's responses and highest latency in microseconds, in order.</summary>
+    public IEnumerable<(long Responses, double MaxLatencyMicros)> All() =>
+        _responses.Select((responses, i) => (responses, _maxTicks[i] * 1e6 / Stopwatch.Frequency));
+
     /// <summary>
     /// The whole second with the fewest responses (the last, partial second does not count), with its responses and its
     /// highest latency in microseconds; null when the measurement lasted less than two seconds.

@@ -7,7 +7,7 @@ namespace Kv.Bench.Reporting;
 /// <summary>Writes results as text for people, or as CSV or JSON for scripts.</summary>
 internal static class ReportWriter
 {
-    public static void WriteText(TextWriter output, TestResult r, BenchOptions options)
+    public static void WriteText(TextWriter output, TestResult r, BenchOptions options, bool perSecond = false)
     {
         output.WriteLine(FormattableString.Invariant($"====== {r.Test} ====== ({r.Protocol}, {r.Connections} connections, pipeline {r.Pipeline}, {options.ValueSize}-byte values, {options.Keyspace:N0} keys)"));
         output.WriteLine(FormattableString.Invariant($"  {r.Requests:N0} requests in {r.Elapsed.TotalSeconds:F2} s: {r.OpsPerSecond:N0} ops/s"));
@@ -15,6 +15,14 @@ internal static class ReportWriter
         if (r.Seconds.Worst() is { } worst)
         {
             output.WriteLine(FormattableString.Invariant($"  worst second: #{worst.Second + 1} of {r.Seconds.Seconds}, {worst.Responses:N0} responses, max latency {worst.MaxLatencyMicros:F0} µs"));
+        }
+
+        if (perSecond)
+        {
+            foreach (var (second, (responses, max)) in r.Seconds.All().Index())
+            {
+                output.WriteLine(FormattableString.Invariant($"    second {second + 1,4}: {responses,10:N0} responses, max latency {max,8:F0} µs"));
+            }
         }
 
         output.WriteLine(FormattableString.Invariant($"  errors {r.Errors}, misses {r.Misses}{(options.Verify ? $", verify failures {r.VerifyFailures}" : string.Empty)}"));
