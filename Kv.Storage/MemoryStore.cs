@@ -14,8 +14,8 @@ namespace Kv.Storage;
 /// </summary>
 /// <remarks>
 /// No operation pays for more than a bounded amount of store work, whatever the store's size: indexes are resized and
-/// mostly-dead pages compacted a few slots or records at a time, by the operations on their stripe and by a background
-/// timer when the store is idle. A write that cannot get the memory it needs throws
+/// mostly-dead pages compacted a few slots or records at a time, by the writes to their stripe and, once a stripe is no
+/// longer written to, by a background timer. A write that cannot get the memory it needs throws
 /// <see cref="StoreOutOfMemoryException"/> and leaves the store exactly as it was. Dispose the store once nothing uses
 /// it: its memory is returned then (or, failing that, when it is finalized).
 /// </remarks>
@@ -32,6 +32,7 @@ public sealed class MemoryStore : IDisposable
     private readonly NativeMemoryPool _pool;
     private readonly Lock _maintenanceGate = new();
     private readonly Timer? _maintenance;
+    private readonly long[] _writesSeen;
     private bool _disposed;
 
     /// <summary>Creates an empty store with the default options.</summary>
@@ -55,6 +56,7 @@ public sealed class MemoryStore : IDisposable
         _hasher = hasher;
         _pool = new NativeMemoryPool(options.MemoryLimit);
         _stripes = new StoreStripe[options.StripeCount];
+        _writesSeen = new long[options.StripeCount];
         for (var i = 0; i < _stripes.Length; i++)
         {
             _stripes[i] = new StoreStripe(_pool, hasher, options.ResizeStep);
@@ -216,8 +218,10 @@ public sealed class MemoryStore : IDisposable
     internal IReadOnlyList<StoreStripe> Stripes => _stripes;
 
     /// <summary>
-    /// Runs the maintenance that the timer runs: bounded steps of every resize and compaction under way, for at most
-    /// about two milliseconds in all.
+    /// Runs the maintenance that the timer runs: bounded steps of the resizes and compactions under way in stripes that
+    /// were not written to since the last run, for at most about two milliseconds in all. A stripe that is being written
+    /// to is left alone: its writes advance its own work, and a maintenance thread holding its lock could be preempted
+    /// there and stall them (on a busy machine, for as long as the scheduler's time slice).
     /// </summary>
     /// <returns>True when work remains.</returns>
     internal bool Maintain()
@@ -231,8 +235,18 @@ public sealed class MemoryStore : IDisposable
 
             var deadline = Stopwatch.GetTimestamp() + MaintenanceTickBudget;
             var remaining = false;
-            foreach (var stripe in _stripes)
+            for (var i = 0; i < _stripes.Length; i++)
             {
+                var stripe = _stripes[i];
+                var writes = stripe.Writes;
+                var busy = writes != _writesSeen[i];
+                _writesSeen[i] = writes;
+                if (busy)
+                {
+                    remaining |= stripe.MaintenanceDue;
+                    continue;
+                }
+
                 while (stripe.MaintenanceDue)
                 {
                     if (Stopwatch.GetTimestamp() > deadline)
@@ -242,8 +256,6 @@ public sealed class MemoryStore : IDisposable
 
                     stripe.Maintain(MaintenanceSlotsPerStep, MaintenanceBytesPerStep);
                 }
-
-                remaining |= stripe.MaintenanceDue;
             }
 
             return remaining;

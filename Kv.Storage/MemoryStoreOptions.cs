@@ -22,8 +22,8 @@ public sealed record MemoryStoreOptions
     public long MemoryLimit { get; init; }
 
     /// <summary>
-    /// Whether a timer finishes, in small locked steps, the resizes and compactions that operations started, once the
-    /// store is idle (as Redis's cron does). Default true; with false they advance only with operations on the stripe.
+    /// Whether a timer finishes, in small locked steps, the resizes and compactions that writes started, in stripes no
+    /// longer written to (as Redis's cron does). Default true; with false they advance only with writes to the stripe.
     /// </summary>
     public bool BackgroundMaintenance { get; init; } = true;
 

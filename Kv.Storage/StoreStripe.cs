@@ -26,6 +26,7 @@ internal sealed unsafe partial class StoreStripe
     private readonly RecordPages _pages;
     private readonly StripeIndex _index;
     private volatile bool _maintenanceDue;
+    private long _writes;
 
     public StoreStripe(NativeMemoryPool pool, KeyHasher hasher, int resizeStep = StripeIndex.DefaultWriteStep)
     {
@@ -41,6 +42,9 @@ internal sealed unsafe partial class StoreStripe
 
     /// <summary>True when a resize or a compaction is under way, for the background maintenance to finish.</summary>
     public bool MaintenanceDue => _maintenanceDue;
+
+    /// <summary>Writes so far: the background maintenance leaves a stripe that is being written to to its writes.</summary>
+    public long Writes => Volatile.Read(ref _writes);
 
     public bool TryRead<TState>(ReadOnlySpan<byte> key, ulong hash, ValueReader<TState> reader, TState state)
     {
@@ -93,6 +97,7 @@ internal sealed unsafe partial class StoreStripe
 
             // Only once the store holds the write: an observer (the log) never records a write that was not applied.
             observer?.OnSet(key, value);
+            Volatile.Write(ref _writes, _writes + 1);
             Compact(Math.Max(MinimumCompactionStep, 2 * RecordPages.SizeOf(key.Length, value.Length)));
             _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
         }
@@ -117,6 +122,7 @@ internal sealed unsafe partial class StoreStripe
             _index.Remove(found);
             _pages.Free(address, header + keyLength + valueLength);
             observer?.OnRemoved(key);
+            Volatile.Write(ref _writes, _writes + 1);
             Compact(MinimumCompactionStep);
             _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
             return true;
