@@ -24,11 +24,11 @@ public static class FrameFormat
     /// <summary>The highest protocol version this library speaks.</summary>
     public const ProtocolVersion LatestVersion = ProtocolVersion.V1;
 
-    /// <summary>The number of string arguments a command carries: two for SET, one for the others.</summary>
-    public static int ArgumentCount(CommandKind kind) => kind == CommandKind.Set ? 2 : 1;
+    /// <summary>The number of string arguments a command carries (from <see cref="CommandTable"/>); 0 for an unknown one.</summary>
+    public static int ArgumentCount(CommandKind kind) => CommandTable.Find(kind)?.Arguments.Count ?? 0;
 
-    /// <summary>True for the command numbers this library knows.</summary>
-    public static bool IsKnown(CommandKind kind) => (ushort)kind <= (ushort)CommandKind.Ping;
+    /// <summary>True for the command numbers this library knows (<see cref="CommandTable"/>).</summary>
+    public static bool IsKnown(CommandKind kind) => CommandTable.Find(kind) is not null;
 
     /// <summary>True for the protocol versions this library speaks.</summary>
     public static bool IsSupported(ProtocolVersion version) => (byte)version <= (byte)LatestVersion;

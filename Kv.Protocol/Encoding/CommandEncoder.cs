@@ -17,8 +17,8 @@ public static class CommandEncoder
     /// <param name="valueLength">The value's or PING message's length (0 for GET and CLEAR).</param>
     public static int GetEncodedLength(ProtocolVersion version, CommandKind kind, int keyLength, int valueLength)
     {
-        Validate(version, kind, keyLength, valueLength);
-        long length = HeaderSize(version) + ((long)FrameFormat.StringLengthSize * FrameFormat.ArgumentCount(kind)) + keyLength + valueLength;
+        var spec = Validate(version, kind, keyLength, valueLength);
+        long length = HeaderSize(version) + ((long)FrameFormat.StringLengthSize * spec.Arguments.Count) + keyLength + valueLength;
         if (length > int.MaxValue)
         {
             throw new ArgumentOutOfRangeException(nameof(valueLength), "The encoded command would exceed 2 GiB.");
@@ -38,6 +38,7 @@ public static class CommandEncoder
     public static int Encode(Span<byte> destination, ProtocolVersion version, CommandKind kind, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var length = GetEncodedLength(version, kind, key.Length, value.Length);
+        var spec = CommandTable.Find(kind)!;
         if (destination.Length < length)
         {
             throw new ArgumentException($"The destination holds {destination.Length} bytes; the command needs {length}.", nameof(destination));
@@ -53,18 +54,9 @@ public static class CommandEncoder
             position = FrameFormat.V1RequestHeaderSize;
         }
 
-        switch (kind)
+        for (var i = 0; i < spec.Arguments.Count; i++)
         {
-            case CommandKind.Set:
-                position += WriteString(destination.Slice(position), key);
-                position += WriteString(destination.Slice(position), value);
-                break;
-            case CommandKind.Ping:
-                position += WriteString(destination.Slice(position), value);
-                break;
-            default:
-                position += WriteString(destination.Slice(position), key);
-                break;
+            position += WriteString(destination.Slice(position), i == spec.KeyIndex ? key : value);
         }
 
         return position;
@@ -122,7 +114,7 @@ public static class CommandEncoder
     private static int HeaderSize(ProtocolVersion version) =>
         version == ProtocolVersion.V1 ? FrameFormat.V1RequestHeaderSize : FrameFormat.V0RequestHeaderSize;
 
-    private static void Validate(ProtocolVersion version, CommandKind kind, int keyLength, int valueLength)
+    private static CommandSpec Validate(ProtocolVersion version, CommandKind kind, int keyLength, int valueLength)
     {
         if (keyLength < 0 || valueLength < 0)
         {
@@ -134,19 +126,17 @@ public static class CommandEncoder
             throw new ArgumentOutOfRangeException(nameof(version), version, "Unsupported protocol version.");
         }
 
-        if (!FrameFormat.IsKnown(kind))
+        var spec = CommandTable.Find(kind, version) ?? throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown command in protocol version {(byte)version}.");
+        if (!spec.HasKey && keyLength != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown command.");
+            throw new ArgumentException($"{spec.Name} carries no key; the key must be empty.", nameof(keyLength));
         }
 
-        if (kind == CommandKind.Ping && keyLength != 0)
+        if (!spec.HasValue && valueLength != 0)
         {
-            throw new ArgumentException("PING carries its message as the value; the key must be empty.", nameof(keyLength));
+            throw new ArgumentException($"{spec.Name} carries no value.", nameof(valueLength));
         }
 
-        if (kind is CommandKind.Get or CommandKind.Clear && valueLength != 0)
-        {
-            throw new ArgumentException($"{kind} carries no value.", nameof(valueLength));
-        }
+        return spec;
     }
 }

@@ -89,7 +89,7 @@ public sealed class CommandParser
         }
 
         var kind = (CommandKind)input.ReadUInt16(1);
-        if (!FrameFormat.IsKnown(kind))
+        if (CommandTable.Find(kind, ProtocolVersion.V0) is not { } spec)
         {
             // Version 0 has no frame length, so nothing after an unknown command can be framed: not recoverable.
             error = new ProtocolError(ProtocolErrorCode.UnknownCommand, (ushort)kind);
@@ -98,7 +98,7 @@ public sealed class CommandParser
 
         layout.Version = ProtocolVersion.V0;
         layout.Code = (ushort)kind;
-        var arguments = FrameFormat.ArgumentCount(kind);
+        var arguments = spec.Arguments.Count;
         long position = FrameFormat.V0RequestHeaderSize;
         for (var i = 0; i < arguments; i++)
         {
@@ -118,7 +118,7 @@ public sealed class CommandParser
                 return ParseStatus.Invalid;
             }
 
-            SetArgument(ref layout, kind, i, (int)position, (int)length);
+            SetArgument(ref layout, spec, i, (int)position, (int)length);
             position += length;
         }
 
@@ -155,7 +155,7 @@ public sealed class CommandParser
         }
 
         var frame = (int)frameLength;
-        if (!FrameFormat.IsKnown(kind))
+        if (CommandTable.Find(kind, ProtocolVersion.V1) is not { } spec)
         {
             error = new ProtocolError(ProtocolErrorCode.UnknownCommand, (ushort)kind, ProtocolVersion.V1, requestId, frame);
             return ParseStatus.Invalid;
@@ -164,7 +164,7 @@ public sealed class CommandParser
         layout.Version = ProtocolVersion.V1;
         layout.Code = (ushort)kind;
         layout.RequestId = requestId;
-        var arguments = FrameFormat.ArgumentCount(kind);
+        var arguments = spec.Arguments.Count;
         long position = FrameFormat.V1RequestHeaderSize;
         for (var i = 0; i < arguments; i++)
         {
@@ -182,7 +182,7 @@ public sealed class CommandParser
                 return ParseStatus.Invalid;
             }
 
-            SetArgument(ref layout, kind, i, (int)position, (int)length);
+            SetArgument(ref layout, spec, i, (int)position, (int)length);
             position += length;
         }
 
@@ -196,10 +196,10 @@ public sealed class CommandParser
         return ParseStatus.Complete;
     }
 
-    // GET and CLEAR carry a key, PING a message (reported as the value), SET a key then a value.
-    private static void SetArgument(ref FrameLayout layout, CommandKind kind, int index, int offset, int length)
+    // The key goes to the key slot; a value or a message to the value slot (the spec says which argument is which).
+    private static void SetArgument(ref FrameLayout layout, CommandSpec spec, int index, int offset, int length)
     {
-        if (index == 0 && kind != CommandKind.Ping)
+        if (index == spec.KeyIndex)
         {
             layout.KeyOffset = offset;
             layout.KeyLength = length;

@@ -9,7 +9,9 @@ namespace Kv.Server.Commands;
 /// </summary>
 internal static class ClearCommand
 {
-    public static void Execute(scoped in CommandView command, CommandContext context)
+    public static ServerCommand Definition { get; } = new(CommandTable.Clear, Execute);
+
+    private static void Execute(scoped in CommandView command, CommandContext context)
     {
         var removed = context.Log is { } log
             ? context.Store.Remove(command.Key, CommandContext.WriteValueAsOk, context, log)

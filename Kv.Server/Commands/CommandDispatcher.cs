@@ -2,30 +2,36 @@ using Kv.Protocol;
 
 namespace Kv.Server.Commands;
 
-/// <summary>Runs one parsed command and writes its response.</summary>
+/// <summary>Runs one parsed command: finds its <see cref="ServerCommand"/> by number and hands it the request.</summary>
 internal static class CommandDispatcher
 {
+    private static readonly CommandHandler[] Handlers = Index(Commands);
+
+    /// <summary>Every command the server runs, each declared in its own file.</summary>
+    public static IReadOnlyList<ServerCommand> Commands => [GetCommand.Definition, SetCommand.Definition, ClearCommand.Definition, PingCommand.Definition];
+
     public static void Execute(scoped in CommandView command, CommandContext context)
     {
         context.Begin(command.Version, command.RequestId);
-        switch (command.Kind)
+
+        // The parser completes only commands of the protocol's table, and every one of those has a handler (checked below).
+        Handlers[(ushort)command.Kind](command, context);
+    }
+
+    private static CommandHandler[] Index(IReadOnlyList<ServerCommand> commands)
+    {
+        var handlers = new CommandHandler[CommandTable.All.Max(spec => (ushort)spec.Kind) + 1];
+        foreach (var command in commands)
         {
-            case CommandKind.Get:
-                GetCommand.Execute(command, context);
-                break;
-            case CommandKind.Set:
-                SetCommand.Execute(command, context);
-                break;
-            case CommandKind.Clear:
-                ClearCommand.Execute(command, context);
-                break;
-            case CommandKind.Ping:
-                PingCommand.Execute(command, context);
-                break;
-            default:
-                // The parser only completes known commands; this keeps the switch total.
-                context.WriteError(ProtocolErrorCode.UnknownCommand, "unknown command"u8);
-                break;
+            handlers[(ushort)command.Spec.Kind] = command.Execute;
         }
+
+        var missing = CommandTable.All.Where(spec => handlers[(ushort)spec.Kind] is null).Select(spec => spec.Name).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"The protocol declares commands the server does not run: {string.Join(", ", missing)}.");
+        }
+
+        return handlers;
     }
 }

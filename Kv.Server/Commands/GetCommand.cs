@@ -8,9 +8,11 @@ namespace Kv.Server.Commands;
 /// </summary>
 internal static class GetCommand
 {
+    public static ServerCommand Definition { get; } = new(CommandTable.Get, Execute);
+
     public static ReadOnlySpan<byte> KeyNotFoundMessage => "Key not found"u8;
 
-    public static void Execute(scoped in CommandView command, CommandContext context)
+    private static void Execute(scoped in CommandView command, CommandContext context)
     {
         if (context.Store.TryRead(command.Key, CommandContext.WriteValueAsOk, context))
         {

@@ -12,7 +12,9 @@ namespace Kv.Server.Commands;
 /// </summary>
 internal static class SetCommand
 {
-    public static void Execute(scoped in CommandView command, CommandContext context)
+    public static ServerCommand Definition { get; } = new(CommandTable.Set, Execute);
+
+    private static void Execute(scoped in CommandView command, CommandContext context)
     {
         try
         {
