@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
 using Kv.Server.Networking;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server;

@@ -107,10 +107,11 @@ public class OutOfMemoryTests
     {
         using var store = Stores.Create(memoryLimit: 2 * RecordPages.PageSize);
         var observer = new RecordingObserver();
-        var write = () => store.Set("big"u8, new byte[2 * RecordPages.PageSize], observer);
+        store.Observe(observer);
+        var write = () => store.Set("big"u8, new byte[2 * RecordPages.PageSize]);
         write.Should().Throw<StoreOutOfMemoryException>();
         observer.Sets.Should().Be(0);
-        store.Set("small"u8, "v"u8, observer);
+        store.Set("small"u8, "v"u8);
         observer.Sets.Should().Be(1);
     }
 

@@ -34,6 +34,7 @@ public sealed class MemoryStore : IDisposable
     private readonly Timer? _maintenance;
     private readonly long[] _writesSeen;
     private bool _disposed;
+    private IStoreWriteObserver? _observer;
 
     /// <summary>Creates an empty store with the default options.</summary>
     public MemoryStore()
@@ -129,52 +130,46 @@ public sealed class MemoryStore : IDisposable
         return StripeFor(hash).TryRead(key, hash, reader, state);
     }
 
-    /// <summary>Stores <paramref name="value"/> at <paramref name="key"/>, replacing any previous value.</summary>
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="key"/>, replacing any previous value; then tells the observer
+    /// (<see cref="Observe"/>), if any, while the key's stripe is still locked.
+    /// </summary>
     /// <exception cref="StoreOutOfMemoryException">The write needed memory the store could not have; nothing changed.</exception>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var hash = _hasher.Hash(key);
-        StripeFor(hash).Set(key, hash, value, null);
+        StripeFor(hash).Set(key, hash, value, _observer);
     }
 
     /// <summary>
-    /// Stores <paramref name="value"/> at <paramref name="key"/>, then tells <paramref name="observer"/> while the key's
-    /// stripe is still locked, so that writes to one key reach it in the order they were applied. A write that fails is
-    /// not told.
-    /// </summary>
-    /// <exception cref="StoreOutOfMemoryException">The write needed memory the store could not have; nothing changed.</exception>
-    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IStoreWriteObserver observer)
-    {
-        ArgumentNullException.ThrowIfNull(observer);
-        var hash = _hasher.Hash(key);
-        StripeFor(hash).Set(key, hash, value, observer);
-    }
-
-    /// <summary>
-    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value first.
+    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value, and then the
+    /// observer (<see cref="Observe"/>), if any, is told, while the key's stripe is still locked.
     /// </summary>
     /// <returns>True when the key existed.</returns>
     public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state)
     {
         var hash = _hasher.Hash(key);
-        return StripeFor(hash).Remove(key, hash, reader, state, null);
-    }
-
-    /// <summary>
-    /// Removes a key. When it existed, <paramref name="reader"/> (if any) receives the removed value, and then
-    /// <paramref name="observer"/> is told, while the key's stripe is still locked.
-    /// </summary>
-    /// <returns>True when the key existed.</returns>
-    public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state, IStoreWriteObserver observer)
-    {
-        ArgumentNullException.ThrowIfNull(observer);
-        var hash = _hasher.Hash(key);
-        return StripeFor(hash).Remove(key, hash, reader, state, observer);
+        return StripeFor(hash).Remove(key, hash, reader, state, _observer);
     }
 
     /// <summary>Removes a key without reading its value.</summary>
     /// <returns>True when the key existed.</returns>
     public bool Remove(ReadOnlySpan<byte> key) => Remove<object?>(key, null, null);
+
+    /// <summary>
+    /// Tells <paramref name="observer"/> of every write the store applies from now on, under the key's stripe lock, so
+    /// that writes to one key reach it in the order they were applied; a write the store refuses is not told. One
+    /// observer per store (the append-only log attaches itself when it opens); attach it before the store is shared.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store has an observer already.</exception>
+    public void Observe(IStoreWriteObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (Interlocked.CompareExchange(ref _observer, observer, null) is not null)
+        {
+            throw new InvalidOperationException("The store has a write observer already.");
+        }
+    }
 
     /// <summary>
     /// Hands every record of one stripe to <paramref name="reader"/> while that stripe is locked: a consistent copy

@@ -1,6 +1,6 @@
 using System.Net;
 using Kv.Server.Hosting;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 
 namespace Kv.Server.Tests.Hosting;
 

@@ -1,5 +1,5 @@
 using Kv.Protocol;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Persistence;

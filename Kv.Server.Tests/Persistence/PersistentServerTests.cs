@@ -1,6 +1,6 @@
 using Kv.Protocol;
 using Kv.Server.Hosting;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Persistence;

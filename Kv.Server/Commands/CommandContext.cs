@@ -1,23 +1,20 @@
 using System.Buffers;
 using Kv.Protocol;
-using Kv.Server.Persistence;
 using Kv.Storage;
 
 namespace Kv.Server.Commands;
 
 /// <summary>
-/// What a command needs to run: the store, the log (when persistence is on), and a writer for its response in the
-/// version and with the request id of the request being answered. One per connection, reused for every request.
+/// What a command needs to run: the store (which logs its own writes when persistence is on), and a writer for its
+/// response in the version and with the request id of the request being answered. One per connection, reused for every
+/// request.
 /// </summary>
-internal sealed class CommandContext(MemoryStore store, IBufferWriter<byte> output, AppendOnlyLog? log = null)
+internal sealed class CommandContext(MemoryStore store, IBufferWriter<byte> output)
 {
     // Cached once: a static lambda passed straight to the store would be cached too, but naming it keeps it obvious.
     internal static readonly ValueReader<CommandContext> WriteValueAsOk = static (value, context) => context.WriteOk(value);
 
     public MemoryStore Store { get; } = store;
-
-    /// <summary>The append-only log every applied write goes to; null when the store is in memory only.</summary>
-    public AppendOnlyLog? Log { get; } = log;
 
     public ProtocolVersion Version { get; private set; }
 

@@ -5,10 +5,8 @@ namespace Kv.Server.Commands;
 
 /// <summary>
 /// SET key value: stores the value, replacing any other. Version 0 answers OK with the key (as the reference does);
-/// version 1 answers OK with an empty body. With persistence on, the write is appended to the log under the key's
-/// stripe lock once the store has applied it, so the log has the writes to a key in the order the store applied them.
-/// When the store has no memory for the write, nothing changes and the answer is ERROR OutOfMemory (in version 0, an
-/// ERROR with the same message); the connection stays open.
+/// version 1 answers OK with an empty body. When the store has no memory for the write, nothing changes and the answer
+/// is ERROR OutOfMemory (in version 0, an ERROR with the same message); the connection stays open.
 /// </summary>
 internal static class SetCommand
 {
@@ -18,14 +16,7 @@ internal static class SetCommand
     {
         try
         {
-            if (context.Log is { } log)
-            {
-                context.Store.Set(command.Key, command.Value, log);
-            }
-            else
-            {
-                context.Store.Set(command.Key, command.Value);
-            }
+            context.Store.Set(command.Key, command.Value);
         }
         catch (StoreOutOfMemoryException e)
         {

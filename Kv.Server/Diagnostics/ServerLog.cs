@@ -45,8 +45,6 @@ internal static partial class ServerLog
     [LoggerMessage(18, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
 
-    [LoggerMessage(40, LogLevel.Warning, "Could not flush directory {Directory} to disk ({Reason}): a crash of the machine may lose the data directory's entry")]
-    public static partial void DirectorySyncFailed(ILogger logger, string directory, string reason);
 
     [LoggerMessage(21, LogLevel.Debug, "A connection was closed by its client before it was accepted ({Error})")]
     public static partial void AcceptAborted(ILogger logger, System.Net.Sockets.SocketError error);
@@ -57,33 +55,15 @@ internal static partial class ServerLog
     [LoggerMessage(19, LogLevel.Warning, "Connection {ConnectionId} closed without sending its responses: the log failed, so nothing more is acknowledged")]
     public static partial void ClosedOnLogFailure(ILogger logger, long connectionId);
 
-    [LoggerMessage(30, LogLevel.Information, "Replayed {Records} record(s) from {Path} ({Bytes} bytes, {Keys} key(s)) in {ElapsedMilliseconds} ms; fsync policy {Policy}")]
-    public static partial void Replayed(ILogger logger, long records, string path, long bytes, long keys, long elapsedMilliseconds, string policy);
 
-    [LoggerMessage(31, LogLevel.Warning, "The log {Path} ended in a torn record at offset {Offset} (a crash interrupted a write): {Bytes} byte(s) dropped, and the file truncated there")]
-    public static partial void TornTailTruncated(ILogger logger, string path, long offset, long bytes);
 
-    [LoggerMessage(32, LogLevel.Information, "Created a new, empty log at {Path}")]
-    public static partial void LogCreated(ILogger logger, string path);
 
-    [LoggerMessage(33, LogLevel.Warning, "Removed {Path}, left by a compaction that a crash interrupted (the log itself is intact)")]
-    public static partial void LeftoverRemoved(ILogger logger, string path);
 
-    [LoggerMessage(34, LogLevel.Critical, "Writing or flushing the log {Path} failed: nothing more is acknowledged (connections waiting for an answer are closed without one) and the server stops. Fix the cause (disk full? failing disk?) and restart: the log replays to what is on disk")]
-    public static partial void LogFailed(ILogger logger, string path, Exception exception);
 
-    [LoggerMessage(35, LogLevel.Information, "Compaction started: the log is {LogBytes} bytes for {LiveBytes} bytes of live data in {Keys} key(s)")]
-    public static partial void CompactionStarted(ILogger logger, long logBytes, long liveBytes, long keys);
 
-    [LoggerMessage(36, LogLevel.Information, "Compaction done: the log went from {OldBytes} to {NewBytes} bytes in {ElapsedMilliseconds} ms; appends were held for {PauseMilliseconds} ms at the switch")]
-    public static partial void CompactionDone(ILogger logger, long oldBytes, long newBytes, long elapsedMilliseconds, long pauseMilliseconds);
 
-    [LoggerMessage(37, LogLevel.Error, "Compaction failed; the current log is kept and compaction is tried again later")]
-    public static partial void CompactionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(38, LogLevel.Critical, "Stopping: the log failed (see above)")]
     public static partial void StoppingOnLogFailure(ILogger logger);
 
-    [LoggerMessage(39, LogLevel.Information, "Log closed: {Bytes} bytes appended in {Writes} write(s) and {Syncs} fsync(s) since start; {Compactions} compaction(s)")]
-    public static partial void LogClosed(ILogger logger, long bytes, long writes, long syncs, long compactions);
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using Kv.Protocol;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 
 namespace Kv.Server.Hosting;
 

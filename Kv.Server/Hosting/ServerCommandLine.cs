@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Hosting;

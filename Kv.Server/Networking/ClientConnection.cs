@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -25,21 +25,21 @@ internal sealed class ClientConnection : IDisposable
     private readonly ReceiveBuffer _input;
     private readonly PooledBufferWriter _output;
     private readonly FrameProcessor _frames;
-    private readonly AppendOnlyLog? _log;
-    private readonly LogWaiter? _logWaiter;
+    private readonly ICommitBarrier? _commits;
+    private readonly CommitWaiter? _commitWaiter;
     private long _lastActivity;
     private int _aborted;
 
-    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
+    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, ICommitBarrier? commits = null)
     {
         Id = id;
         _socket = socket;
         _logger = logger;
         _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
         _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger, log);
-        _log = log;
-        _logWaiter = log is null ? null : new LogWaiter();
+        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger);
+        _commits = commits;
+        _commitWaiter = commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
     }
 
@@ -140,9 +140,9 @@ internal sealed class ClientConnection : IDisposable
             var outcome = _frames.Process();
             if (_output.WrittenCount > 0)
             {
-                // With persistence, the responses wait for the log as the fsync policy says (no wait, in the
-                // steady state, unless it is `always`); the thread is never blocked meanwhile.
-                if (_log is not null && !await _log.WaitForAcknowledgeAsync(_logWaiter!).ConfigureAwait(false))
+                // With persistence, the responses wait for the writes to be acknowledged as the fsync policy says (no
+                // wait, in the steady state, unless it is `always`); the thread is never blocked meanwhile.
+                if (_commits is not null && !await _commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false))
                 {
                     ServerLog.ClosedOnLogFailure(_logger, Id);
                     return false;

@@ -3,7 +3,6 @@ using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
-using Kv.Server.Persistence;
 using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -38,13 +37,13 @@ internal sealed class FrameProcessor
     private readonly ILogger _logger;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, AppendOnlyLog? log = null)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
     {
         _connectionId = connectionId;
         _input = input;
         _output = output;
         _parser = parser;
-        _context = new CommandContext(store, output, log);
+        _context = new CommandContext(store, output);
         _sendBufferLimit = sendBufferLimit;
         _logger = logger;
     }

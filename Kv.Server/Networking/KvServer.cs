@@ -5,7 +5,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Kv.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -184,12 +184,8 @@ public sealed class KvServer : IAsyncDisposable
         }
 
         // After the connections: their last responses may still be waiting for the log. Closing it writes and
-        // fsyncs what is buffered. On a pool thread: this method may be running on the log's writer thread (the
-        // last connection can finish while the writer resumes it), which the log cannot wait for.
-        if (_log is { } log)
-        {
-            await Task.Run(log.Dispose).ConfigureAwait(false);
-        }
+        // fsyncs what is buffered.
+        _log?.Dispose();
 
         ServerLog.Stopped(_logger);
     }

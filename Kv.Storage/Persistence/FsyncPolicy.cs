@@ -1,4 +1,4 @@
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>When the append-only log is flushed to disk: Redis's <c>appendfsync</c> choices, with the same promises.</summary>
 public enum FsyncPolicy

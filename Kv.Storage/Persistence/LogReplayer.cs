@@ -1,16 +1,15 @@
 using System.Buffers;
 using System.Diagnostics;
-using Kv.Storage;
 using Microsoft.Win32.SafeHandles;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>What a replay found.</summary>
 /// <param name="Records">Records applied to the store.</param>
 /// <param name="ValidLength">The length of the log's valid part: where appending goes on.</param>
 /// <param name="TornBytes">Bytes of a torn tail that follow <paramref name="ValidLength"/> (0 when none).</param>
 /// <param name="Elapsed">How long the replay took.</param>
-internal readonly record struct ReplayResult(long Records, long ValidLength, long TornBytes, TimeSpan Elapsed);
+public readonly record struct ReplayResult(long Records, long ValidLength, long TornBytes, TimeSpan Elapsed);
 
 /// <summary>
 /// Reads a log from its start and applies every record to a store. A torn tail (a crash in the middle of a write)
@@ -20,8 +19,12 @@ internal readonly record struct ReplayResult(long Records, long ValidLength, lon
 internal static class LogReplayer
 {
     private const int ChunkSize = 1024 * 1024;
+    private const int ReadBufferSize = 1024 * 1024;
 
-    /// <summary>Replays <paramref name="file"/> into <paramref name="store"/>; does not change the file.</summary>
+    /// <summary>Replays the log at <paramref name="path"/> into <paramref name="store"/>; does not change the file.</summary>
+    /// <param name="file">The log, open; its length is the replay's end.</param>
+    /// <param name="path">The log's path, for a reading stream of its own and for messages.</param>
+    /// <param name="store">Where the records go.</param>
     /// <exception cref="LogCorruptionException">The log cannot be replayed as it is.</exception>
     public static ReplayResult Replay(SafeFileHandle file, string path, MemoryStore store)
     {
@@ -35,55 +38,56 @@ internal static class LogReplayer
                 $"The log {path} cannot be read: {problem}. Move it away (or restore the data directory from a backup) to start.");
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        // Records are read in order through a buffered stream: a record's header, then its payload into a pooled array
+        // large enough for it.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, ReadBufferSize);
+        stream.Position = LogFormat.FileHeaderSize;
+        var record = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             long records = 0;
-            long bufferOffset = LogFormat.FileHeaderSize; // the file offset of buffer[0]
-            int start = 0, end = 0;
+            long offset = LogFormat.FileHeaderSize;
             while (true)
             {
-                var offset = bufferOffset + start;
-                var status = LogRecordReader.TryRead(buffer.AsSpan(start, end - start), out var record, out var size);
+                var headerRead = stream.ReadAtLeast(record.AsSpan(0, LogFormat.RecordHeaderSize), LogFormat.RecordHeaderSize, throwOnEndOfStream: false);
+                if (headerRead == 0 || offset == length)
+                {
+                    return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
+                }
+
+                var status = LogRecordReader.TryRead(record.AsSpan(0, headerRead), out _, out var size);
+                if (status == LogReadStatus.NeedMoreData && headerRead == LogFormat.RecordHeaderSize)
+                {
+                    if (offset + size > length)
+                    {
+                        // The header is whole and checked, and says the record runs past the end: torn.
+                        return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
+                    }
+
+                    if (size > record.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(size);
+                        record.AsSpan(0, LogFormat.RecordHeaderSize).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(record);
+                        record = larger;
+                    }
+
+                    stream.ReadExactly(record.AsSpan(LogFormat.RecordHeaderSize, size - LogFormat.RecordHeaderSize));
+                    status = LogRecordReader.TryRead(record.AsSpan(0, size), out var decoded, out size);
+                    if (status == LogReadStatus.Complete)
+                    {
+                        Apply(store, decoded);
+                        records++;
+                        offset += size;
+                        continue;
+                    }
+                }
+
                 switch (status)
                 {
-                    case LogReadStatus.Complete:
-                        Apply(store, record);
-                        records++;
-                        start += size;
-                        continue;
-
                     case LogReadStatus.NeedMoreData:
-                        if (bufferOffset + end == length)
-                        {
-                            // Everything is read: a clean end, or a record the file ends inside of (torn).
-                            return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
-                        }
-
-                        if (offset + size > length)
-                        {
-                            // The header is whole and checked, and says the record runs past the end: torn.
-                            return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
-                        }
-
-                        // Keep the unread bytes, make room for the whole record, and read on.
-                        if (size > buffer.Length)
-                        {
-                            var grown = ArrayPool<byte>.Shared.Rent(size);
-                            buffer.AsSpan(start, end - start).CopyTo(grown);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = grown;
-                        }
-                        else
-                        {
-                            buffer.AsSpan(start, end - start).CopyTo(buffer);
-                        }
-
-                        end -= start;
-                        bufferOffset += start;
-                        start = 0;
-                        end += ReadFully(file, buffer.AsSpan(end), bufferOffset + end);
-                        continue;
+                        // The file ends inside a record's header: torn.
+                        return new ReplayResult(records, offset, length - offset, stopwatch.Elapsed);
 
                     case LogReadStatus.Malformed:
                         throw new LogCorruptionException(path, offset,
@@ -108,7 +112,7 @@ internal static class LogReplayer
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(record);
         }
     }
 

@@ -1,8 +1,8 @@
 using System.Text;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Kv.Server.Tests.Persistence;
+namespace Kv.Storage.Tests.Persistence;
 
 /// <summary>The log as the server uses it: acknowledgements per policy, group commit, failures, the directory lock.</summary>
 public class AppendOnlyLogTests
@@ -22,7 +22,7 @@ public class AppendOnlyLogTests
         var random = new Random(1);
         using (var harness = new LogHarness(_directory))
         {
-            var waiter = new LogWaiter();
+            var waiter = new CommitWaiter();
             for (var i = 0; i < 300; i++)
             {
                 var key = $"k{random.Next(40)}";
@@ -53,7 +53,7 @@ public class AppendOnlyLogTests
         using var harness = new LogHarness(_directory);
         await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
-            var waiter = new LogWaiter();
+            var waiter = new CommitWaiter();
             for (var i = 0; i < writesEach; i++)
             {
                 (await harness.SetAsync($"w{w}", $"{i}", waiter)).Should().BeTrue();
@@ -70,7 +70,7 @@ public class AppendOnlyLogTests
     public async Task Under_everysec_a_write_is_acknowledged_at_once_and_fsynced_within_about_a_second()
     {
         using var harness = new LogHarness(_directory, FsyncPolicy.EverySecond);
-        var waiter = new LogWaiter();
+        var waiter = new CommitWaiter();
         var acknowledged = harness.SetAsync("k", "v", waiter);
         acknowledged.IsCompletedSuccessfully.Should().BeTrue("everysec does not wait for the disk");
         (await acknowledged).Should().BeTrue();
@@ -89,7 +89,7 @@ public class AppendOnlyLogTests
     public async Task Under_no_the_log_is_written_at_once_but_fsynced_only_when_closed()
     {
         var harness = new LogHarness(_directory, FsyncPolicy.No);
-        var waiter = new LogWaiter();
+        var waiter = new CommitWaiter();
         for (var i = 0; i < 100; i++)
         {
             (await harness.SetAsync($"k{i}", "v", waiter)).Should().BeTrue();
@@ -108,7 +108,7 @@ public class AppendOnlyLogTests
     public async Task A_failed_write_or_fsync_acknowledges_nothing_more_refuses_writes_and_says_so(string failing)
     {
         using var harness = new LogHarness(_directory);
-        var waiter = new LogWaiter();
+        var waiter = new CommitWaiter();
         (await harness.SetAsync("before", "1", waiter)).Should().BeTrue();
         harness.Log.IoFault = operation =>
         {
@@ -140,7 +140,7 @@ public class AppendOnlyLogTests
         var nested = Path.Combine(_directory, "a", "b", "data");
         using (var harness = new LogHarness(nested))
         {
-            (await harness.SetAsync("k", "v", new LogWaiter())).Should().BeTrue();
+            (await harness.SetAsync("k", "v", new CommitWaiter())).Should().BeTrue();
         }
 
         File.Exists(LogFiles.LogPath(nested)).Should().BeTrue();
@@ -152,7 +152,7 @@ public class AppendOnlyLogTests
     {
         using (var harness = new LogHarness(_directory))
         {
-            harness.Store.Set("k"u8, "v"u8, harness.Log);
+            harness.Store.Set("k"u8, "v"u8);
         }
 
         var temp = Path.Combine(_directory, AppendOnlyLog.TempFileName);
@@ -162,15 +162,24 @@ public class AppendOnlyLogTests
     }
 
     [Test]
-    public async Task The_in_memory_store_needs_no_log_and_an_unlogged_write_is_not_persisted()
+    public async Task Every_write_the_store_applies_is_logged_whoever_makes_it()
     {
+        // The log observes the store: a write made straight on the store, with no command around it, is logged too.
         using (var harness = new LogHarness(_directory))
         {
-            harness.Store.Set("memory-only"u8, "v"u8);
-            (await harness.SetAsync("logged", "v", new LogWaiter())).Should().BeTrue();
+            harness.Store.Set("straight"u8, "v"u8);
+            (await harness.SetAsync("through-a-command", "v", new CommitWaiter())).Should().BeTrue();
         }
 
-        LogFiles.Recover(_directory).Contents.Keys.Should().Equal(Convert.ToHexString("logged"u8));
+        LogFiles.Recover(_directory).Contents.Keys.Should().BeEquivalentTo(Convert.ToHexString("straight"u8), Convert.ToHexString("through-a-command"u8));
+    }
+
+    [Test]
+    public void A_store_takes_one_observer()
+    {
+        using var harness = new LogHarness(_directory);
+        var second = () => AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = LogFiles.NewDirectory() }, harness.Store, NullLogger.Instance);
+        second.Should().Throw<InvalidOperationException>().WithMessage("*observer*");
     }
 
     [Test]

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// The constants of the append-only log's format (docs/persistence.md): a 16-byte file header, then records of

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 
-namespace Kv.Server.Tests.Persistence;
+namespace Kv.Storage.Tests.Persistence;
 
 /// <summary>Compaction: what it keeps, under concurrent writes, and interrupted at each of its steps.</summary>
 public class CompactionTests
@@ -59,7 +59,7 @@ public class CompactionTests
             using var stop = new CancellationTokenSource();
             var writing = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
             {
-                var waiter = new LogWaiter();
+                var waiter = new CommitWaiter();
                 var random = new Random(w);
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
@@ -120,11 +120,11 @@ public class CompactionTests
                 {
                     if (operation == "write" && Interlocked.Exchange(ref armed, 0) == 1)
                     {
-                        harness.Store.Set("during"u8, Encoding.UTF8.GetBytes($"swap {round}"), harness.Log);
+                        harness.Store.Set("during"u8, Encoding.UTF8.GetBytes($"swap {round}"));
                     }
                 };
 
-                harness.Store.Set("before"u8, Encoding.UTF8.GetBytes($"compaction {round}"), harness.Log);
+                harness.Store.Set("before"u8, Encoding.UTF8.GetBytes($"compaction {round}"));
                 model["before"] = Encoding.UTF8.GetBytes($"compaction {round}");
                 model["during"] = Encoding.UTF8.GetBytes($"swap {round}");
                 await harness.Log.CompactAsync();
@@ -183,7 +183,7 @@ public class CompactionTests
             using var stop = new CancellationTokenSource();
             var writing = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
             {
-                var waiter = new LogWaiter();
+                var waiter = new CommitWaiter();
                 var random = new Random(w);
                 for (var i = 1; !stop.IsCancellationRequested; i++)
                 {
@@ -276,7 +276,7 @@ public class CompactionTests
             var compact = () => harness.Log.CompactAsync();
             await compact.Should().ThrowAsync<IOException>();
             await harness.Log.Failed.WaitAsync(TimeSpan.FromSeconds(5));
-            (await harness.SetAsync("after", "x", new LogWaiter())).Should().BeFalse();
+            (await harness.SetAsync("after", "x", new CommitWaiter())).Should().BeFalse();
         }
 
         LogFiles.Recover(_directory).Contents.Should().BeEquivalentTo(LogFiles.Contents(model));
@@ -288,7 +288,7 @@ public class CompactionTests
         var model = new Dictionary<string, byte[]>();
         using (var harness = new LogHarness(_directory, compactionMinBytes: 32 * 1024, compactionRatio: 2))
         {
-            var waiter = new LogWaiter();
+            var waiter = new CommitWaiter();
             for (var i = 0; i < 5000; i++)
             {
                 (await harness.SetAsync($"k{i % 10}", $"value {i}", waiter)).Should().BeTrue();
@@ -311,7 +311,7 @@ public class CompactionTests
     private static async Task Churn(LogHarness harness, Dictionary<string, byte[]> model, int seed, int count)
     {
         var random = new Random(seed);
-        var waiter = new LogWaiter();
+        var waiter = new CommitWaiter();
         for (var i = 0; i < count; i++)
         {
             var key = $"key-{random.Next(100)}";

@@ -1,10 +1,10 @@
 using System.Globalization;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>
-/// Where and how the server keeps its append-only log. Persistence is on when <see cref="Hosting.KvServerOptions.Persistence"/>
-/// is set; <c>docs/persistence.md</c> describes the format and the promises.
+/// Where and how a store's append-only log is kept (<see cref="AppendOnlyLog"/>); in Kv.Server, persistence is on when
+/// <c>--data-dir</c> is given. <c>docs/persistence.md</c> describes the format and the promises.
 /// </summary>
 public sealed record PersistenceOptions
 {

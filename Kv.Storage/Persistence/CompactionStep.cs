@@ -1,4 +1,4 @@
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// The points a compaction passes, in order; a test hook runs at each to interrupt it there (docs/persistence.md

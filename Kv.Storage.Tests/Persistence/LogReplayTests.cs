@@ -1,6 +1,6 @@
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 
-namespace Kv.Server.Tests.Persistence;
+namespace Kv.Storage.Tests.Persistence;
 
 /// <summary>Replaying hand-made logs: clean ones, torn tails at every byte, and damage in the middle.</summary>
 public class LogReplayTests
@@ -89,7 +89,7 @@ public class LogReplayTests
         var store = new Kv.Storage.MemoryStore();
         using (var log = AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = _directory, Fsync = FsyncPolicy.Always }, store, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
         {
-            store.Set("d"u8, "4"u8, log);
+            store.Set("d"u8, "4"u8);
         }
 
         var model = Model();

@@ -1,4 +1,4 @@
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// The log cannot be replayed as it is: damage that is not a torn tail (valid records follow it), a bad file header,

@@ -1,13 +1,12 @@
 using System.Text;
-using Kv.Server.Persistence;
-using Kv.Storage;
+using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Kv.Server.Tests.Persistence;
+namespace Kv.Storage.Tests.Persistence;
 
 /// <summary>
 /// A store with its log open in a temporary directory, written as the SET and CLEAR commands do: the write goes to
-/// the store with the log as observer, then the writer awaits the acknowledgement a connection would.
+/// the store (which tells its log), then the writer awaits the acknowledgement a connection would.
 /// </summary>
 internal sealed class LogHarness : IDisposable
 {
@@ -28,20 +27,24 @@ internal sealed class LogHarness : IDisposable
     public AppendOnlyLog Log { get; }
 
     /// <summary>SET, then wait as a connection would; returns the acknowledgement (false: the log failed).</summary>
-    public ValueTask<bool> SetAsync(string key, string value, LogWaiter waiter) => SetAsync(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), waiter);
+    public ValueTask<bool> SetAsync(string key, string value, CommitWaiter waiter) => SetAsync(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), waiter);
 
-    public ValueTask<bool> SetAsync(byte[] key, byte[] value, LogWaiter waiter)
+    public ValueTask<bool> SetAsync(byte[] key, byte[] value, CommitWaiter waiter)
     {
-        Store.Set(key, value, Log);
-        return Log.WaitForAcknowledgeAsync(waiter);
+        Store.Set(key, value);
+        return Log.WaitForCommitAsync(waiter);
     }
 
     /// <summary>CLEAR, then wait as a connection would.</summary>
-    public ValueTask<bool> ClearAsync(string key, LogWaiter waiter)
+    public ValueTask<bool> ClearAsync(string key, CommitWaiter waiter)
     {
-        Store.Remove<object?>(Encoding.UTF8.GetBytes(key), null, null, Log);
-        return Log.WaitForAcknowledgeAsync(waiter);
+        Store.Remove(Encoding.UTF8.GetBytes(key));
+        return Log.WaitForCommitAsync(waiter);
     }
 
-    public void Dispose() => Log.Dispose();
+    public void Dispose()
+    {
+        Log.Dispose();
+        Store.Dispose();
+    }
 }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>What <see cref="LogRecordReader.TryRead"/> found at the start of its input.</summary>
 internal enum LogReadStatus

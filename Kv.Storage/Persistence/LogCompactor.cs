@@ -1,8 +1,8 @@
 using System.Buffers;
-using Kv.Storage;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Win32.SafeHandles;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// A compacted copy of the log in its temporary file, not yet in place: the store's records as of the compaction's
@@ -38,7 +38,7 @@ internal sealed class CompactedFile(SafeFileHandle handle) : IDisposable
 
 /// <summary>
 /// Writes a compacted copy of the log from the store, stripe by stripe, while requests go on. Only the log's
-/// writer thread puts the copy in place (<see cref="AppendOnlyLog"/>), since only it knows the last records.
+/// writer thread puts the copy in place (<see cref="LogWriter"/>), since only it knows the last records.
 /// </summary>
 /// <remarks>
 /// Why a snapshot taken one stripe at a time, over a window in which writes go on, gives the right state: every
@@ -56,12 +56,15 @@ internal static class LogCompactor
     /// <summary>Catching up stops once fewer bytes than this are left: the writer copies the rest at the switch.</summary>
     public const long DefaultCatchUpSlack = 64 * 1024;
 
-    private static readonly RecordReader<SnapshotBuffer> AddRecord = static (key, value, buffer) => buffer.AddSet(key, value);
+    private static readonly RecordReader<ArrayPoolBufferWriter<byte>> AddRecord = static (key, value, buffer) =>
+    {
+        var size = LogRecordWriter.SetLength(key.Length, value.Length);
+        buffer.Advance(LogRecordWriter.WriteSet(buffer.GetSpan(size), key, value));
+    };
 
     /// <summary>Writes the snapshot and catches up with the old log, then fsyncs the copy.</summary>
     /// <param name="store">The store to copy.</param>
     /// <param name="oldLog">The current log file (read only).</param>
-    /// <param name="origin">The current log's position origin: file offset = position - origin.</param>
     /// <param name="start">The log position the compaction began at, taken before any stripe is copied.</param>
     /// <param name="writtenPosition">The current log's written position (every byte before it is in the file).</param>
     /// <param name="tempPath">The temporary file to create; must not exist.</param>
@@ -70,8 +73,7 @@ internal static class LogCompactor
     /// <param name="cancellation">Stops the compaction between steps and stripes.</param>
     public static CompactedFile WriteCopy(
         MemoryStore store,
-        SafeFileHandle oldLog,
-        long origin,
+        LogFile oldLog,
         long start,
         Func<long> writtenPosition,
         string tempPath,
@@ -80,7 +82,7 @@ internal static class LogCompactor
         CancellationToken cancellation)
     {
         var handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        using var buffer = new SnapshotBuffer();
+        using var buffer = new ArrayPoolBufferWriter<byte>(2 * FlushThreshold);
         CompactedFile? file = null;
         try
         {
@@ -94,11 +96,11 @@ internal static class LogCompactor
             {
                 cancellation.ThrowIfCancellationRequested();
                 store.ReadStripe(stripe, AddRecord, buffer);
-                if (buffer.Count >= FlushThreshold || stripe == store.StripeCount - 1)
+                if (buffer.WrittenCount >= FlushThreshold || stripe == store.StripeCount - 1)
                 {
                     // Written outside the stripe's lock: the lock is held only for the copy into memory.
-                    RandomAccess.Write(handle, buffer.Written, length);
-                    length += buffer.Count;
+                    RandomAccess.Write(handle, buffer.WrittenSpan, length);
+                    length += buffer.WrittenCount;
                     buffer.Clear();
                 }
             }
@@ -107,13 +109,13 @@ internal static class LogCompactor
             fault?.Invoke(CompactionStep.SnapshotWritten);
 
             // Copy what was appended meanwhile, a few times over, so that the writer has little left at the switch.
-            CatchUp(oldLog, origin, writtenPosition, file, catchUpSlack, cancellation);
+            CatchUp(oldLog, writtenPosition, file, catchUpSlack, cancellation);
             fault?.Invoke(CompactionStep.CaughtUp);
             FileSync.SyncData(handle);
 
             // The first fsync (the whole snapshot) takes long enough for a fair amount to be written meanwhile: copy
             // that too and fsync again (a short one), so that the writer copies and fsyncs little while appends wait.
-            CatchUp(oldLog, origin, writtenPosition, file, catchUpSlack: 0, cancellation);
+            CatchUp(oldLog, writtenPosition, file, catchUpSlack: 0, cancellation);
             FileSync.SyncData(handle);
             fault?.Invoke(CompactionStep.TempSynced);
             return file;
@@ -125,7 +127,7 @@ internal static class LogCompactor
         }
     }
 
-    private static void CatchUp(SafeFileHandle oldLog, long origin, Func<long> writtenPosition, CompactedFile file, long catchUpSlack, CancellationToken cancellation)
+    private static void CatchUp(LogFile oldLog, Func<long> writtenPosition, CompactedFile file, long catchUpSlack, CancellationToken cancellation)
     {
         for (var round = 0; round < 8; round++)
         {
@@ -136,7 +138,7 @@ internal static class LogCompactor
                 return;
             }
 
-            CopyRange(oldLog, file.CopiedUpTo - origin, written - file.CopiedUpTo, file);
+            CopyRange(oldLog.Handle, file.CopiedUpTo - oldLog.Origin, written - file.CopiedUpTo, file);
             file.CopiedUpTo = written;
         }
     }
@@ -170,33 +172,5 @@ internal static class LogCompactor
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
-    }
-
-    /// <summary>Records of the snapshot, gathered under a stripe's lock and written after it.</summary>
-    private sealed class SnapshotBuffer : IDisposable
-    {
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(2 * FlushThreshold);
-
-        public int Count { get; private set; }
-
-        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Count);
-
-        public void AddSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-        {
-            var size = LogRecordWriter.SetLength(key.Length, value.Length);
-            if (Count + size > _buffer.Length)
-            {
-                var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(2L * _buffer.Length, (long)Count + size)));
-                _buffer.AsSpan(0, Count).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = grown;
-            }
-
-            Count += LogRecordWriter.WriteSet(_buffer.AsSpan(Count), key, value);
-        }
-
-        public void Clear() => Count = 0;
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>Flushing files and directories to disk.</summary>
 internal static class FileSync

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-using Kv.Server.Persistence;
+using Kv.Storage.Persistence;
 
-namespace Kv.Server.Tests.Persistence;
+namespace Kv.Storage.Tests.Persistence;
 
 public class LogRecordTests
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Kv.Storage;
 using Kv.Storage.Records;
 
-namespace Kv.Server.Persistence;
+namespace Kv.Storage.Persistence;
 
 /// <summary>Encodes log records (docs/persistence.md). The only code that writes the record format.</summary>
 internal static class LogRecordWriter

@@ -1,0 +1,127 @@
+namespace Kv.Storage.Persistence;
+
+/// <summary>
+/// The callers waiting for the log to acknowledge a position, and the acknowledged position itself: published under the
+/// same lock a waiter registers under, so that a wait can never miss the acknowledgement that covers it.
+/// </summary>
+internal sealed class CommitWaiters : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<CommitWaiter> _waiting = [];
+    private readonly List<CommitWaiter> _released = [];
+    private readonly ManualResetEventSlim _gathered = new(false, 0);
+    private int _gatherTarget = int.MaxValue;
+    private long _acknowledged;
+    private bool _failed;
+
+    public CommitWaiters(long acknowledged) => _acknowledged = acknowledged;
+
+    /// <summary>The position up to which every write is acknowledged.</summary>
+    public long Acknowledged => Volatile.Read(ref _acknowledged);
+
+    /// <summary>
+    /// Registers a wait for <paramref name="position"/>, unless it is acknowledged already (or the log failed).
+    /// </summary>
+    /// <returns>A completed task, or one the writer completes.</returns>
+    public ValueTask<bool> Wait(CommitWaiter waiter, long position)
+    {
+        lock (_lock)
+        {
+            if (_failed)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (_acknowledged >= position)
+            {
+                return ValueTask.FromResult(true);
+            }
+
+            waiter.Arm(position);
+            _waiting.Add(waiter);
+            if (_waiting.Count >= _gatherTarget)
+            {
+                _gatherTarget = int.MaxValue;
+                _gathered.Set();
+            }
+        }
+
+        return new ValueTask<bool>(waiter, waiter.Version);
+    }
+
+    /// <summary>Publishes a new acknowledged position and completes the waits it covers.</summary>
+    /// <returns>How many waits were completed; <paramref name="stillWaiting"/> says how many are left.</returns>
+    public int Acknowledge(long position, out int stillWaiting)
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _acknowledged, Math.Max(_acknowledged, position));
+            for (var i = _waiting.Count - 1; i >= 0; i--)
+            {
+                var waiter = _waiting[i];
+                if (waiter.Position <= _acknowledged)
+                {
+                    _waiting[i] = _waiting[^1];
+                    _waiting.RemoveAt(_waiting.Count - 1);
+                    _released.Add(waiter);
+                }
+            }
+
+            stillWaiting = _waiting.Count;
+        }
+
+        // Outside the lock; the continuations are posted, not run here.
+        var released = _released.Count;
+        foreach (var waiter in _released)
+        {
+            waiter.Complete(true);
+        }
+
+        _released.Clear();
+        return released;
+    }
+
+    /// <summary>Fails every wait, now and from now on: nothing more is acknowledged.</summary>
+    public void FailAll()
+    {
+        CommitWaiter[] failed;
+        lock (_lock)
+        {
+            _failed = true;
+            failed = [.. _waiting];
+            _waiting.Clear();
+        }
+
+        foreach (var waiter in failed)
+        {
+            waiter.Complete(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="timeoutMilliseconds"/>, until at least <paramref name="target"/> callers wait.
+    /// </summary>
+    /// <returns>How many wait at the end (below the target when the time ran out).</returns>
+    public int Gather(int target, int timeoutMilliseconds)
+    {
+        lock (_lock)
+        {
+            if (_waiting.Count >= target)
+            {
+                return _waiting.Count;
+            }
+
+            _gathered.Reset();
+            _gatherTarget = target;
+        }
+
+        _gathered.Wait(timeoutMilliseconds);
+        lock (_lock)
+        {
+            _gatherTarget = int.MaxValue;
+            return _waiting.Count;
+        }
+    }
+
+    public void Dispose() => _gathered.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace Kv.Storage.Persistence;
+
+/// <summary>
+/// What a network layer waits on before it acknowledges writes: the durability of everything the store applied so far,
+/// without knowing what provides it (the append-only log is one).
+/// </summary>
+public interface ICommitBarrier
+{
+    /// <summary>
+    /// Completes once every write the store applied before the call is acknowledged as the fsync policy promises: on disk
+    /// under <c>always</c>; otherwise handed to the operating system (at once, unless the log is far behind, which is
+    /// backpressure). The continuation runs on the thread pool, never on the thread that completed the wait.
+    /// </summary>
+    /// <param name="waiter">The caller's reusable waiter; one wait at a time per waiter.</param>
+    /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>
+    ValueTask<bool> WaitForCommitAsync(CommitWaiter waiter);
+}

@@ -1,0 +1,253 @@
+using Kv.Storage.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Storage.Persistence;
+
+/// <summary>
+/// The log's writer thread, and group commit: it takes what was appended, writes it to the file with one call per batch,
+/// fsyncs as the <see cref="FsyncPolicy"/> says, and publishes the acknowledged position to the waiters (whose
+/// connections then resume on their own threads: this thread only writes and syncs). It also carries out the file
+/// switch at the end of a compaction (<c>LogWriter.Switch.cs</c>).
+/// </summary>
+/// <remarks>
+/// A position is appended, then written (in the file, in the operating system's hands), then durable (fsynced).
+/// Waiters are acknowledged at the durable position under <c>always</c>, at the written one otherwise.
+/// </remarks>
+internal sealed partial class LogWriter : IDisposable
+{
+    /// <summary>
+    /// Under everysec and no, how long the writer lets appends gather after a write before the next: waking it for every
+    /// append cost more CPU than the whole request (a thread wake-up each); this bounds what a crash of the process (not
+    /// of the machine) can lose to about this long, as Redis's write per event-loop turn does.
+    /// </summary>
+    internal const int WriteIntervalMilliseconds = 2;
+
+    private const long EverySecondMilliseconds = 1000;
+
+    private readonly PersistenceOptions _options;
+    private readonly LogAppender _appender;
+    private readonly CommitWaiters _waiters;
+    private readonly LogCompaction _compaction;
+    private readonly DataDirectory _directory;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _wake = new(false, 0);
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LogFile _file;
+    private long _written;
+    private long _durable;
+    private long _lastSync = Environment.TickCount64;
+    private MovingAverage _participants;
+    private volatile bool _stopRequested;
+    private volatile Exception? _failure;
+    private long _writes;
+    private long _syncs;
+
+    public LogWriter(PersistenceOptions options, LogAppender appender, CommitWaiters waiters, LogCompaction compaction, DataDirectory directory, LogFile file, ILogger logger)
+    {
+        _options = options;
+        _appender = appender;
+        _waiters = waiters;
+        _compaction = compaction;
+        _directory = directory;
+        _file = file;
+        _logger = logger;
+        _written = _durable = file.Length;
+        _thread = new Thread(Run) { IsBackground = true, Name = "kv-log-writer" };
+    }
+
+    public long Written => Volatile.Read(ref _written);
+
+    public long Durable => Volatile.Read(ref _durable);
+
+    public long FileLength => _file.Length;
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    public long Syncs => Interlocked.Read(ref _syncs);
+
+    public bool IsFailed => _failure is not null;
+
+    public Task Failed => _failed.Task;
+
+    public bool IsWriterThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Test hook: runs before each write ("write") and fsync ("sync") of the log; throwing fails it.</summary>
+    internal Action<string>? IoFault { get; set; }
+
+    /// <summary>Test knob: the pause between writes under everysec and no (<see cref="WriteIntervalMilliseconds"/>).</summary>
+    internal int WriteInterval { get; set; } = WriteIntervalMilliseconds;
+
+    // Positions that acknowledge: durable under always; written (in the OS) otherwise.
+    private long AcknowledgedPosition => _options.Fsync == FsyncPolicy.Always ? Durable : Written;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Ends a pause or a sleep: for requests other than appends (stop, switch, compaction, backpressure).</summary>
+    public void Wake()
+    {
+        _appender.MarkAwake();
+        _wake.Set();
+    }
+
+    /// <summary>Writes and fsyncs what is buffered, then stops the thread. Not from the writer thread.</summary>
+    public void Stop()
+    {
+        _stopRequested = true;
+        Wake();
+        _thread.Join();
+    }
+
+    public void Dispose()
+    {
+        _file.Dispose();
+        _wake.Dispose();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            while (true)
+            {
+                if (_options.Fsync == FsyncPolicy.Always)
+                {
+                    MaybeGather();
+                }
+
+                var stopping = _stopRequested;
+                var switchRequest = _compaction.TakeSwitch();
+                var idle = !stopping && switchRequest is null && !_compaction.HasPendingRequest;
+                var batch = _appender.Take(out var end, sleepIfEmpty: idle);
+                var count = batch.WrittenCount;
+                if (count == 0 && idle)
+                {
+                    _appender.Return(batch);
+                    Sleep();
+                    continue;
+                }
+
+                if (switchRequest is not null)
+                {
+                    Switch(switchRequest, batch.WrittenSpan, end);
+                }
+                else if (count > 0)
+                {
+                    _file.Append(batch.WrittenSpan, IoFault);
+                    Volatile.Write(ref _written, end);
+                    Interlocked.Increment(ref _writes);
+                    if (_options.Fsync == FsyncPolicy.Always || (_options.Fsync == FsyncPolicy.EverySecond && SyncDue()))
+                    {
+                        Sync();
+                    }
+                }
+
+                _appender.Return(batch);
+                var released = _waiters.Acknowledge(AcknowledgedPosition, out var stillWaiting);
+                if (released > 0)
+                {
+                    _participants.Add(released + stillWaiting);
+                }
+
+                if (stopping && count == 0)
+                {
+                    // Graceful shutdown: whatever the policy, what was written reaches the disk.
+                    Sync();
+                    _waiters.Acknowledge(AcknowledgedPosition, out _);
+                    return;
+                }
+
+                _compaction.MaybeStart(_file, Written);
+                if (_options.Fsync != FsyncPolicy.Always && count > 0)
+                {
+                    // Not marked as sleeping: appends do not wake it; control requests (Wake) do.
+                    _wake.Wait(WriteInterval);
+                    _wake.Reset();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    // Group commit, under always. With one request in flight per connection, a connection released by an fsync cannot
+    // join the next one if that starts at once, and the writer wakes on the first append of a wave, so fsyncs back to
+    // back covered only a few connections each. Waiting, before taking a batch, until about as many connections wait as
+    // took part in recent fsyncs covers nearly all of them in one fsync (docs/persistence.md has the measurements). The
+    // wait ends as soon as they are there, and after a millisecond at most; if they do not come (the load fell), the
+    // estimate drops to those who did, so that a burst is not followed by many such waits.
+    private void MaybeGather()
+    {
+        var target = (int)(_participants.Average * 7 / 8);
+        if (target < 2)
+        {
+            return;
+        }
+
+        var waiting = _waiters.Gather(target, timeoutMilliseconds: 1);
+        if (waiting < target)
+        {
+            _participants = default;
+            _participants.Add(waiting);
+        }
+    }
+
+    private void Sleep()
+    {
+        var timeout = Timeout.Infinite;
+        if (_options.Fsync == FsyncPolicy.EverySecond && Written > Durable)
+        {
+            timeout = (int)Math.Clamp(_lastSync + EverySecondMilliseconds - Environment.TickCount64, 0, EverySecondMilliseconds);
+        }
+
+        _wake.Wait(timeout);
+        _wake.Reset();
+        _appender.MarkAwake();
+        if (_options.Fsync == FsyncPolicy.EverySecond && SyncDue())
+        {
+            Sync();
+            _waiters.Acknowledge(AcknowledgedPosition, out _);
+        }
+    }
+
+    private bool SyncDue() => Written > Durable && Environment.TickCount64 - _lastSync >= EverySecondMilliseconds;
+
+    private void Sync()
+    {
+        var written = Written;
+        if (written == Durable)
+        {
+            return;
+        }
+
+        _file.Sync(IoFault);
+        _lastSync = Environment.TickCount64;
+        Interlocked.Increment(ref _syncs);
+        Volatile.Write(ref _durable, written);
+    }
+
+    // A failed write or fsync leaves the file in an unknown state (after a failed fsync, Linux may have dropped the dirty
+    // pages and will not report it again), so nothing after it may be acknowledged: fail every wait (and every later
+    // one). A restart replays what is really on disk.
+    private void Fail(Exception e)
+    {
+        _failure = e;
+        StorageLog.LogFailed(_logger, _directory.LogPath, e);
+        _appender.Close();
+        _compaction.Fail(e);
+        _waiters.FailAll();
+        _failed.TrySetResult();
+    }
+
+    /// <summary>An exponentially weighted moving average: the last eight or so samples count most.</summary>
+    private struct MovingAverage
+    {
+        private double _value;
+
+        public readonly double Average => _value;
+
+        public void Add(double sample) => _value = _value == 0 ? sample : (_value * 0.875) + (sample * 0.125);
+    }
+}
