@@ -184,8 +184,12 @@ public sealed class KvServer : IAsyncDisposable
         }
 
         // After the connections: their last responses may still be waiting for the log. Closing it writes and
-        // fsyncs what is buffered.
-        _log?.Dispose();
+        // fsyncs what is buffered. On a pool thread: this method may be running on the log's resumer thread (the last
+        // connection can finish while it is resumed there), which the log must wait for.
+        if (_log is { } log)
+        {
+            await Task.Run(log.Dispose).ConfigureAwait(false);
+        }
 
         ServerLog.Stopped(_logger);
     }

@@ -230,13 +230,15 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
 
     /// <summary>
     /// Closes the log: stops a compaction under way, writes and fsyncs what is buffered, closes the file and unlocks the
-    /// directory. Call after the callers have finished; never from a continuation of a commit wait run inline.
+    /// directory. Call after the callers have finished, and not from a caller's continuation after a commit wait (it runs
+    /// on the log's resumer thread).
     /// </summary>
     public void Dispose()
     {
-        if (_writer.IsWriterThread)
+        if (_writer.IsWriterThread || _waiters.IsResumerThread)
         {
-            throw new InvalidOperationException("The log cannot be closed from its own writer thread; close it from another thread.");
+            // Both must finish what they do first: closing waits for them.
+            throw new InvalidOperationException("The log cannot be closed from its own writer or resumer thread; close it from another thread.");
         }
 
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

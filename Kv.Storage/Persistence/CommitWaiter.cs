@@ -8,9 +8,9 @@ namespace Kv.Storage.Persistence;
 /// </summary>
 public sealed class CommitWaiter : IValueTaskSource<bool>
 {
-    // Continuations never run on the log's writer thread, which only writes and syncs: the waiting connection resumes on
-    // a pool thread (or its own scheduler, where it awaits with one).
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    // Completed by the log's resumer thread (CommitResumer), never by its writer: the continuation runs there unless the
+    // caller awaits with a scheduler of its own.
+    private ManualResetValueTaskSourceCore<bool> _core;
 
     /// <summary>The log position this wait is for.</summary>
     internal long Position { get; private set; }

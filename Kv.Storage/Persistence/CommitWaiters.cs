@@ -2,10 +2,12 @@ namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// The callers waiting for the log to acknowledge a position, and the acknowledged position itself: published under the
-/// same lock a waiter registers under, so that a wait can never miss the acknowledgement that covers it.
+/// same lock a waiter registers under, so that a wait can never miss the acknowledgement that covers it. The waits are
+/// completed on the <see cref="CommitResumer"/>'s thread.
 /// </summary>
 internal sealed class CommitWaiters : IDisposable
 {
+    private readonly CommitResumer _resumer = new();
     private readonly Lock _lock = new();
     private readonly List<CommitWaiter> _waiting = [];
     private readonly List<CommitWaiter> _released = [];
@@ -70,21 +72,20 @@ internal sealed class CommitWaiters : IDisposable
             stillWaiting = _waiting.Count;
         }
 
-        // Outside the lock; the continuations are posted, not run here.
         var released = _released.Count;
-        foreach (var waiter in _released)
+        if (released > 0)
         {
-            waiter.Complete(true);
+            _resumer.Resume(_released, acknowledged: true);
+            _released.Clear();
         }
 
-        _released.Clear();
         return released;
     }
 
     /// <summary>Fails every wait, now and from now on: nothing more is acknowledged.</summary>
     public void FailAll()
     {
-        CommitWaiter[] failed;
+        List<CommitWaiter> failed;
         lock (_lock)
         {
             _failed = true;
@@ -92,11 +93,11 @@ internal sealed class CommitWaiters : IDisposable
             _waiting.Clear();
         }
 
-        foreach (var waiter in failed)
-        {
-            waiter.Complete(false);
-        }
+        _resumer.Resume(failed, acknowledged: false);
     }
+
+    /// <summary>True on the thread that resumes waiting callers.</summary>
+    public bool IsResumerThread => _resumer.IsResumerThread;
 
     /// <summary>
     /// Waits, at most <paramref name="timeoutMilliseconds"/>, until at least <paramref name="target"/> callers wait.
@@ -123,5 +124,9 @@ internal sealed class CommitWaiters : IDisposable
         }
     }
 
-    public void Dispose() => _gathered.Dispose();
+    public void Dispose()
+    {
+        _resumer.Dispose();
+        _gathered.Dispose();
+    }
 }

@@ -9,7 +9,8 @@ public interface ICommitBarrier
     /// <summary>
     /// Completes once every write the store applied before the call is acknowledged as the fsync policy promises: on disk
     /// under <c>always</c>; otherwise handed to the operating system (at once, unless the log is far behind, which is
-    /// backpressure). The continuation runs on the thread pool, never on the thread that completed the wait.
+    /// backpressure). The continuation runs on the log's resumer thread (never on its writer), unless the caller awaits
+    /// with a scheduler of its own.
     /// </summary>
     /// <param name="waiter">The caller's reusable waiter; one wait at a time per waiter.</param>
     /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>

@@ -1,0 +1,82 @@
+namespace Kv.Storage.Persistence;
+
+/// <summary>
+/// Resumes the callers whose waits the log acknowledged, on a thread of its own: the writer thread hands it each group at
+/// once and goes back to writing and syncing. One wake-up per group rather than one pool work item per caller, which cost
+/// a third more server CPU per request under <c>always</c>; the continuations run here, one after another, each until it
+/// next waits.
+/// </summary>
+internal sealed class CommitResumer : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly ManualResetEventSlim _ready = new(false, 0);
+    private readonly Thread _thread;
+    private List<(CommitWaiter Waiter, bool Acknowledged)> _pending = [];
+    private List<(CommitWaiter Waiter, bool Acknowledged)> _resuming = [];
+    private bool _stopping;
+
+    public CommitResumer()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "kv-log-resumer" };
+        _thread.Start();
+    }
+
+    /// <summary>True on the resumer's thread (where a caller resumed by it runs).</summary>
+    public bool IsResumerThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Queues waits to complete.</summary>
+    public void Resume(List<CommitWaiter> waiters, bool acknowledged)
+    {
+        lock (_lock)
+        {
+            foreach (var waiter in waiters)
+            {
+                _pending.Add((waiter, acknowledged));
+            }
+        }
+
+        _ready.Set();
+    }
+
+    /// <summary>Completes what is queued, then stops the thread.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+        }
+
+        _ready.Set();
+        if (!IsResumerThread)
+        {
+            _thread.Join();
+            _ready.Dispose();
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _ready.Wait();
+            _ready.Reset();
+            bool stopping;
+            lock (_lock)
+            {
+                (_pending, _resuming) = (_resuming, _pending);
+                stopping = _stopping;
+            }
+
+            foreach (var (waiter, acknowledged) in _resuming)
+            {
+                waiter.Complete(acknowledged);
+            }
+
+            _resuming.Clear();
+            if (stopping)
+            {
+                return;
+            }
+        }
+    }
+}
