@@ -6,14 +6,14 @@ namespace Kv.Client.Tests;
 /// <summary>Every public call and overload, against a real in-process Kv server.</summary>
 public class ApiTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
     private KvClient _client = null!;
 
     [OneTimeSetUp]
     public async Task StartServer()
     {
-        _server = TestServer.Start();
-        _client = await KvClient.ConnectAsync(_server.EndPoint);
+        _server = InProcessServer.Start(ClientTestServer.Options);
+        _client = await KvClient.ConnectAsync(_server.Address);
     }
 
     [OneTimeTearDown]
@@ -180,7 +180,7 @@ public class ApiTests
     [Test]
     public async Task A_request_over_the_frame_limit_is_refused_before_sending_and_the_connection_stays()
     {
-        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = _server.EndPoint, MaxFrameBytes = 1024 });
+        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = _server.Address, MaxFrameBytes = 1024 });
 
         var act = async () => await client.SetAsync("k", new string('x', 2000));
 
@@ -192,7 +192,7 @@ public class ApiTests
     public async Task A_response_over_the_frame_limit_breaks_only_that_connection()
     {
         await _client.SetAsync("api:too-big-for-small-client", new string('x', 2000));
-        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = _server.EndPoint, MaxFrameBytes = 1024 });
+        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = _server.Address, MaxFrameBytes = 1024 });
 
         var act = async () => await client.GetAsync("api:too-big-for-small-client");
 
@@ -241,11 +241,11 @@ public class ApiTests
     [Test]
     public async Task Host_names_and_bracketed_ipv6_addresses_are_accepted()
     {
-        await using var byName = await KvClient.ConnectAsync($"localhost:{_server.Port}");
+        await using var byName = await KvClient.ConnectAsync($"localhost:{_server.EndPoint.Port}");
         (await byName.PingAsync()).Should().Be("PONG");
 
         // The server listens on IPv4 loopback only: the address must parse, and the connection be refused.
-        await FluentActions.Awaiting(async () => await KvClient.ConnectAsync($"[::1]:{_server.Port}"))
+        await FluentActions.Awaiting(async () => await KvClient.ConnectAsync($"[::1]:{_server.EndPoint.Port}"))
             .Should().ThrowAsync<KvConnectionException>();
     }
 
@@ -263,7 +263,7 @@ public class ApiTests
     [Test]
     public async Task A_disposed_client_refuses_calls_and_disposing_twice_is_harmless()
     {
-        var client = await KvClient.ConnectAsync(_server.EndPoint);
+        var client = await KvClient.ConnectAsync(_server.Address);
         client.IsConnected.Should().BeTrue();
         await client.DisposeAsync();
         await client.DisposeAsync();

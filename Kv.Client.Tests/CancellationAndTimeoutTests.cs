@@ -63,8 +63,8 @@ public class CancellationAndTimeoutTests
     [CancelAfter(30_000)]
     public async Task Cancelling_while_thousands_of_requests_are_in_flight_on_a_real_server_keeps_every_answer_right(CancellationToken testTimeout)
     {
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         for (var i = 0; i < 100; i++)
         {
             await client.SetAsync($"c{i}", $"value {i}", testTimeout);
@@ -190,8 +190,8 @@ public class CancellationAndTimeoutTests
     {
         // Tokens that fire at random moments around the response: every call either gets its own answer or an
         // OperationCanceledException, never somebody else's answer, and the pool keeps working afterwards.
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         var random = new Random(12345);
         for (var round = 0; round < 20; round++)
         {

@@ -4,10 +4,10 @@ namespace Kv.Client.Tests;
 [CancelAfter(60_000)]
 public class CliTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
 
     [OneTimeSetUp]
-    public void StartServer() => _server = TestServer.Start();
+    public void StartServer() => _server = InProcessServer.Start(ClientTestServer.Options);
 
     [OneTimeTearDown]
     public async Task StopServer() => await _server.DisposeAsync();
@@ -48,7 +48,7 @@ public class CliTests
         var result = await CliProcess.RunAsync(["ping", "from env"], environment: new Dictionary<string, string?>
         {
             ["KV_HOST"] = "127.0.0.1",
-            ["KV_PORT"] = _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KV_PORT"] = _server.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, cancellationToken: cancellationToken);
 
         result.Should().Be((0, "from env\n", string.Empty));
@@ -99,7 +99,7 @@ public class CliTests
 
             """;
 
-        var result = await CliProcess.RunAsync(["--port", $"{_server.Port}"], Input, cancellationToken: cancellationToken);
+        var result = await CliProcess.RunAsync(["--port", $"{_server.EndPoint.Port}"], Input, cancellationToken: cancellationToken);
 
         result.ExitCode.Should().Be(0, "the end of the input ends the prompt");
         result.Error.Should().BeEmpty();
@@ -130,5 +130,5 @@ public class CliTests
     }
 
     private Task<(int ExitCode, string Output, string Error)> Kv(CancellationToken cancellationToken, params string[] arguments) =>
-        CliProcess.RunAsync(["--port", $"{_server.Port}", .. arguments], cancellationToken: cancellationToken);
+        CliProcess.RunAsync(["--port", $"{_server.EndPoint.Port}", .. arguments], cancellationToken: cancellationToken);
 }

@@ -37,7 +37,7 @@ public class CompletionBatchTests
         results.Should().Equal(Enumerable.Range(0, callers.Length).Select(i => $"value {i}"));
         order.Should().Equal(Enumerable.Range(0, callers.Length), "one runner signals them in wire order");
         threads.Should().HaveCount(1, "every continuation ran inline on the batch's one work item");
-        await CancellationAndTimeoutTests.WaitUntil(() => owner.Returned == 1, testTimeout);
+        await Waiting.UntilAsync(() => owner.Returned == 1, testTimeout);
         batch.IsRunning.Should().BeFalse();
 
         async Task<string?> RecordAsync(ValueTask<string?> call, int index)
@@ -91,7 +91,7 @@ public class CompletionBatchTests
 
         release.Set();
         await thief.WaitAsync(testTimeout);
-        await CancellationAndTimeoutTests.WaitUntil(() => owner.Returned == 1, testTimeout);
+        await Waiting.UntilAsync(() => owner.Returned == 1, testTimeout);
         batch.RescueIfStalled().Should().BeFalse("an idle batch takes no helper");
         owner.Returned.Should().Be(1);
 

@@ -11,8 +11,8 @@ public class ConcurrencyTests
     [CancelAfter(60_000)]
     public async Task Sixty_four_tasks_share_one_client_and_every_value_comes_back_intact(CancellationToken cancellationToken)
     {
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, cancellationToken);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, cancellationToken);
         var stopwatch = Stopwatch.StartNew();
 
         var workers = Enumerable.Range(0, Tasks).Select(worker => Task.Run(async () =>

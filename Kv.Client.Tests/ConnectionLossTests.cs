@@ -16,7 +16,7 @@ public class ConnectionLossTests
         await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = server.EndPoint, OperationTimeout = Timeout.InfiniteTimeSpan }, testTimeout);
         server.Stall();
         var inFlight = Enumerable.Range(0, 100).Select(i => client.SetAsync($"k{i}", "v", testTimeout).AsTask()).ToList();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 100, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 100, testTimeout);
 
         server.DropConnections();
 
@@ -37,9 +37,9 @@ public class ConnectionLossTests
     [CancelAfter(30_000)]
     public async Task A_server_stopped_mid_flight_fails_the_calls_and_a_server_restarted_on_the_same_port_is_found_again(CancellationToken testTimeout)
     {
-        var server = TestServer.Start();
-        var port = server.Port;
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        var server = InProcessServer.Start(ClientTestServer.Options);
+        var port = server.EndPoint.Port;
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         using var stop = new CancellationTokenSource();
         var failures = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         var workers = Enumerable.Range(0, 16).Select(worker => Task.Run(async () =>
@@ -61,11 +61,11 @@ public class ConnectionLossTests
         await Task.Delay(300, testTimeout);
 
         await server.StopAsync();
-        await CancellationAndTimeoutTests.WaitUntil(() => failures.Count >= 16, testTimeout);
+        await Waiting.UntilAsync(() => failures.Count >= 16, testTimeout);
         failures.Should().AllBeOfType<KvConnectionException>("in-flight and later calls fail as connection failures, and never hang");
         client.IsConnected.Should().BeFalse();
 
-        await using var restarted = TestServer.Start(port);
+        await using var restarted = InProcessServer.Start(o => ClientTestServer.Options(o) with { Port = port });
         var stopwatch = Stopwatch.StartNew();
         (await client.PingAsync("recovered", testTimeout)).Should().Be("recovered");
         TestContext.Out.WriteLine($"first call after the restart took {stopwatch.ElapsedMilliseconds} ms");
@@ -82,7 +82,7 @@ public class ConnectionLossTests
         await using var server = FakeServer.Start();
         await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
         server.DropConnections();
-        await CancellationAndTimeoutTests.WaitUntil(() => !client.IsConnected, testTimeout);
+        await Waiting.UntilAsync(() => !client.IsConnected, testTimeout);
 
         var calls = Enumerable.Range(0, 200).Select(i => client.PingAsync($"p{i}", testTimeout).AsTask()).ToArray();
 
@@ -96,11 +96,11 @@ public class ConnectionLossTests
     {
         using var logs = new CapturingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var server = TestServer.Start();
-        var port = server.Port;
+        var server = InProcessServer.Start(ClientTestServer.Options);
+        var port = server.EndPoint.Port;
         await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with
         {
-            EndPoint = server.EndPoint,
+            EndPoint = server.Address,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
             ReconnectJitter = 0,
@@ -125,7 +125,7 @@ public class ConnectionLossTests
         delays[1].Should().EndWith("00:00:00.2000000");
         delays[2].Should().EndWith("00:00:00.4000000");
 
-        await using var restarted = TestServer.Start(port);
+        await using var restarted = InProcessServer.Start(o => ClientTestServer.Options(o) with { Port = port });
         (await client.PingAsync("up", testTimeout)).Should().Be("up");
         logs.EventNames().Should().ContainInOrder("Connected", "Disconnected", "Reconnecting", "ConnectFailed", "Reconnecting", "Reconnected");
     }
@@ -136,10 +136,10 @@ public class ConnectionLossTests
     {
         using var logs = new CapturingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var server = TestServer.Start();
+        var server = InProcessServer.Start(ClientTestServer.Options);
         await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with
         {
-            EndPoint = server.EndPoint,
+            EndPoint = server.Address,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(40),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
             ReconnectJitter = 0.5,
@@ -169,7 +169,7 @@ public class ConnectionLossTests
         await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
         server.Stall();
         var inFlight = Enumerable.Range(0, 10).Select(i => client.PingAsync($"p{i}", testTimeout).AsTask()).ToList();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 10, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 10, testTimeout);
 
         server.Release();
 
@@ -233,7 +233,7 @@ public class ConnectionLossTests
         await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
         server.Stall();
         var inFlight = Enumerable.Range(0, 10).Select(i => client.GetAsync($"k{i}", testTimeout).AsTask()).ToList();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 10, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 10, testTimeout);
 
         server.SendRaw([0x07, 0x00]);
 
@@ -257,7 +257,7 @@ public class ConnectionLossTests
 
         server.SendRaw(unsolicited);
 
-        await CancellationAndTimeoutTests.WaitUntil(() => !client.IsConnected, testTimeout);
+        await Waiting.UntilAsync(() => !client.IsConnected, testTimeout);
         (await client.PingAsync(cancellationToken: testTimeout)).Should().Be("PONG");
     }
 
@@ -269,7 +269,7 @@ public class ConnectionLossTests
         await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
         server.Stall();
         var inFlight = client.GetAsync("k", testTimeout).AsTask();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 1, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 1, testTimeout);
         var message = "unsupported protocol version 7 (supported: 0, 1)"u8.ToArray();
         var error = new byte[ResponseEncoder.GetEncodedLength(ProtocolVersion.V0, ResponseStatus.Error, message.Length)];
         ResponseEncoder.Encode(error, ProtocolVersion.V0, ResponseStatus.Error, 0, message);
@@ -284,20 +284,20 @@ public class ConnectionLossTests
     [CancelAfter(20_000)]
     public async Task A_server_at_its_connection_limit_refuses_with_too_many_connections(CancellationToken testTimeout)
     {
-        await using var server = TestServer.Start(maxConnections: 1);
+        await using var server = InProcessServer.Start(o => ClientTestServer.Options(o) with { MaxConnections = 1 });
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await holder.ConnectAsync(System.Net.IPAddress.Loopback, server.Port, testTimeout);
-        await CancellationAndTimeoutTests.WaitUntil(() => server.Server.ConnectionCount == 1, testTimeout);
+        await holder.ConnectAsync(System.Net.IPAddress.Loopback, server.EndPoint.Port, testTimeout);
+        await Waiting.UntilAsync(() => server.Server.ConnectionCount == 1, testTimeout);
 
-        var act = async () => await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        var act = async () => await KvClient.ConnectAsync(server.Address, testTimeout);
 
         var thrown = await act.Should().ThrowAsync<KvConnectionException>();
         thrown.Which.ServerMessage.Should().Be("too many connections");
         thrown.Which.Message.Should().Contain("too many connections");
 
         holder.Dispose();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.Server.ConnectionCount == 0, testTimeout);
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await Waiting.UntilAsync(() => server.Server.ConnectionCount == 0, testTimeout);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         (await client.PingAsync(cancellationToken: testTimeout)).Should().Be("PONG");
     }
 
@@ -309,7 +309,7 @@ public class ConnectionLossTests
         var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = server.EndPoint, OperationTimeout = Timeout.InfiniteTimeSpan }, testTimeout);
         server.Stall();
         var inFlight = Enumerable.Range(0, 20).Select(i => client.GetAsync($"k{i}", testTimeout).AsTask()).ToList();
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 20, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 20, testTimeout);
 
         await client.DisposeAsync();
 
@@ -328,7 +328,7 @@ public class ConnectionLossTests
         await using var server = FakeServer.Start();
         var client = await KvClient.ConnectAsync(KvClientOptions.Default with { EndPoint = server.EndPoint, LoggerFactory = loggerFactory }, testTimeout);
         server.DropConnections();
-        await CancellationAndTimeoutTests.WaitUntil(() => !client.IsConnected, testTimeout);
+        await Waiting.UntilAsync(() => !client.IsConnected, testTimeout);
         await client.PingAsync(cancellationToken: testTimeout);
         await client.DisposeAsync();
 

@@ -9,8 +9,8 @@ public class DesignTests
     [CancelAfter(20_000)]
     public async Task A_caller_that_blocks_in_its_continuation_does_not_stall_other_callers(CancellationToken testTimeout)
     {
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         using var blocking = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
 
@@ -54,7 +54,7 @@ public class DesignTests
             thief = BlockAfterAsync(client.PingAsync("thief", testTimeout));
             others = Enumerable.Range(0, 20).Select(i => AwaitAsync(client.PingAsync($"other {i}", testTimeout))).ToArray();
         }, testTimeout);
-        await CancellationAndTimeoutTests.WaitUntil(() => server.HeldRequests == 21, testTimeout);
+        await Waiting.UntilAsync(() => server.HeldRequests == 21, testTimeout);
         server.Release();
         blocked.Wait(testTimeout);
 
@@ -86,8 +86,8 @@ public class DesignTests
     [CancelAfter(20_000)]
     public async Task All_concurrent_callers_share_one_socket(CancellationToken testTimeout)
     {
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
 
         await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
         {
@@ -104,8 +104,8 @@ public class DesignTests
     [CancelAfter(30_000)]
     public async Task Operations_allocate_little_beyond_their_results(CancellationToken testTimeout)
     {
-        await using var server = TestServer.Start();
-        await using var client = await KvClient.ConnectAsync(server.EndPoint, testTimeout);
+        await using var server = InProcessServer.Start(ClientTestServer.Options);
+        await using var client = await KvClient.ConnectAsync(server.Address, testTimeout);
         var key = "alloc:key"u8.ToArray();
         var value = new byte[32];
         await client.SetAsync(key, value, testTimeout);

@@ -1,2 +1,4 @@
 global using FluentAssertions;
 global using NUnit.Framework;
+global using Kv.Testing;
+global using Kv.Testing.Servers;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using Kv.LoadTests.Infrastructure;
 using Kv.Protocol;
 
 namespace Kv.LoadTests;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Kv.Client;
-using Kv.LoadTests.Infrastructure;
 using Kv.Protocol;
 
 namespace Kv.LoadTests;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Kv.LoadTests.Infrastructure;
 using Kv.Protocol;
 
 namespace Kv.LoadTests;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Kv.LoadTests.Infrastructure;
+using System.Diagnostics;
 using Kv.Protocol;
 
 namespace Kv.LoadTests;

@@ -1,5 +1,5 @@
-using System.Text;
 using Kv.LoadTests.Infrastructure;
+using System.Text;
 using Kv.Protocol;
 
 namespace Kv.LoadTests;

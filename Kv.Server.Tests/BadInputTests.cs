@@ -1,5 +1,4 @@
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -9,13 +8,13 @@ namespace Kv.Server.Tests;
 /// </summary>
 public class BadInputTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
     private WireConnection _bystander = null!;
 
     [SetUp]
     public async Task StartAsync()
     {
-        _server = TestServer.Start(o => o with { MaxFrameBytes = 1024 * 1024 });
+        _server = InProcessServer.Start(o => o with { MaxFrameBytes = 1024 * 1024 });
         _bystander = await _server.ConnectAsync();
         await _bystander.ExecuteAsync(Command.Set("kept", "safe"));
     }

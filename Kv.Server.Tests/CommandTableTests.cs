@@ -1,6 +1,5 @@
 using Kv.Protocol;
 using Kv.Server.Commands;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -17,7 +16,7 @@ public class CommandTableTests
     [Test]
     public async Task Every_command_is_answered_over_a_socket_in_every_version_that_has_it()
     {
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         using var connection = await server.ConnectAsync();
 
         // The key exists first: a version-0 GET of a missing key is an ERROR by the reference's rules.

@@ -1,5 +1,4 @@
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -8,7 +7,7 @@ public class ConcurrencyTests
     [Test]
     public async Task Two_hundred_concurrent_connections_each_read_back_exactly_what_they_wrote()
     {
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         const int connections = 200;
         const int pairs = 100;
 
@@ -35,7 +34,7 @@ public class ConcurrencyTests
     [Test]
     public async Task Connections_writing_the_same_keys_leave_one_of_the_written_values()
     {
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         var writers = Enumerable.Range(0, 16).Select(async w =>
         {
             using var connection = await server.ConnectAsync();

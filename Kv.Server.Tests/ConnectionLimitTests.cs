@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -9,7 +8,7 @@ public class ConnectionLimitTests
     [Test]
     public async Task An_idle_connection_is_closed_after_the_idle_timeout_and_a_busy_one_is_not()
     {
-        await using var server = TestServer.Start(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(400) });
+        await using var server = InProcessServer.Start(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(400) });
         using var idle = await server.ConnectAsync();
         using var stalled = await server.ConnectAsync();
         using var busy = await server.ConnectAsync();
@@ -30,7 +29,7 @@ public class ConnectionLimitTests
     [Test]
     public async Task Connections_over_the_limit_are_refused_with_an_error_and_accepted_again_once_others_close()
     {
-        await using var server = TestServer.Start(o => o with { MaxConnections = 3 });
+        await using var server = InProcessServer.Start(o => o with { MaxConnections = 3 });
         var open = new List<WireConnection>();
         for (var i = 0; i < 3; i++)
         {
@@ -73,7 +72,7 @@ public class ConnectionLimitTests
         // Some of these connections are still in the listen backlog when their client has already sent a SET and
         // closed: once the server has accepted every one and closed them all, every SET is in the store.
         const int Clients = 200;
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(async i =>
         {
             using var connection = await server.ConnectAsync();
@@ -100,7 +99,7 @@ public class ConnectionLimitTests
     [Test]
     public async Task A_half_closed_client_gets_every_answer_then_the_server_closes()
     {
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         using var connection = await server.ConnectAsync();
         await connection.SendAsync(WireConnection.Encode(Enumerable.Range(0, 100).Select(i => Command.Ping($"p{i}"))));
         connection.Socket.Shutdown(SocketShutdown.Send);
@@ -116,7 +115,7 @@ public class ConnectionLimitTests
     [Test]
     public async Task A_client_that_writes_without_reading_is_held_back_and_others_are_unaffected()
     {
-        await using var server = TestServer.Start();
+        await using var server = InProcessServer.Start();
         using var flooder = await server.ConnectAsync();
         using var other = await server.ConnectAsync();
         var big = new byte[1024 * 1024];

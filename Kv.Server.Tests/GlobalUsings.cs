@@ -2,3 +2,4 @@ global using FluentAssertions;
 global using NUnit.Framework;
 global using Kv.Testing;
 global using Kv.Testing.Persistence;
+global using Kv.Testing.Servers;

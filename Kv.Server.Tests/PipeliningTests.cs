@@ -1,15 +1,14 @@
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
 /// <summary>Requests arrive in any chunking the network chooses; every one is answered, in order.</summary>
 public class PipeliningTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
 
     [SetUp]
-    public void Start() => _server = TestServer.Start();
+    public void Start() => _server = InProcessServer.Start();
 
     [TearDown]
     public async Task StopAsync() => await _server.DisposeAsync();

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -10,10 +9,10 @@ namespace Kv.Server.Tests;
 /// </summary>
 public class ReferenceClientTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
 
     [SetUp]
-    public void Start() => _server = TestServer.Start();
+    public void Start() => _server = InProcessServer.Start();
 
     [TearDown]
     public async Task StopAsync() => await _server.DisposeAsync();

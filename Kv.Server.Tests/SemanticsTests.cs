@@ -1,5 +1,4 @@
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -8,13 +7,13 @@ public class SemanticsTests
 {
     private static readonly byte[] Binary = [0x00, 0xFF, 0x80, 0xC3, 0x28, 0x0A];
 
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
     private WireConnection _connection = null!;
 
     [SetUp]
     public async Task StartAsync()
     {
-        _server = TestServer.Start();
+        _server = InProcessServer.Start();
         _connection = await _server.ConnectAsync();
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests;
 
@@ -9,7 +8,7 @@ public class ShutdownTests
     [Test]
     public async Task Stopping_answers_every_request_already_received_then_closes()
     {
-        var server = TestServer.Start();
+        var server = InProcessServer.Start();
         using var connection = await server.ConnectAsync();
         (await connection.ExecuteAsync(Command.Ping("ready"))).PayloadText.Should().Be("ready");
 
@@ -39,7 +38,7 @@ public class ShutdownTests
     [Test]
     public async Task A_client_that_never_reads_does_not_hold_shutdown_past_its_timeout()
     {
-        var server = TestServer.Start(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(500) });
+        var server = InProcessServer.Start(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(500) });
         using var flooder = await server.ConnectAsync();
         await flooder.ExecuteAsync(Command.Set("big"u8.ToArray(), new byte[1024 * 1024]));
         await flooder.SendAsync(WireConnection.Encode(Enumerable.Range(0, 100).Select(_ => Command.Get("big"u8.ToArray()))));

@@ -1,20 +1,17 @@
 using System.Diagnostics;
 using System.Net;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Hosting;
 
 /// <summary>The real <c>kv-server</c> binary as a separate process: options, the ready line, signals, exit codes.</summary>
 public class ServerProcessTests
 {
-    private static string ServerDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "Kv.Server.dll");
-
     [Test]
     public async Task Starts_on_a_free_port_prints_one_ready_line_serves_and_exits_0_on_sigterm()
     {
-        using var process = Start("--port", "0", "--log-level", "Warning");
-        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        using var process = ServerProcess.Launch("--port", "0", "--log-level", "Warning");
+        var ready = await process.Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
         ready.Should().MatchRegex(@"^Kv server ready on 127\.0\.0\.1:[0-9]+$");
         var port = int.Parse(ready!.Split(':').Last());
 
@@ -24,28 +21,28 @@ public class ServerProcessTests
             (await connection.ExecuteAsync(Command.Get("proc"))).Should().Be(Response.Ok("ess"));
         }
 
-        Signal(process, "TERM");
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        process.ExitCode.Should().Be(0);
+        process.Signal("TERM");
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        process.Process.ExitCode.Should().Be(0);
     }
 
     [Test]
     public async Task Sigint_also_shuts_down_gracefully()
     {
-        using var process = Start("--port", "0");
-        (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20))).Should().StartWith("Kv server ready on");
-        Signal(process, "INT");
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        process.ExitCode.Should().Be(0);
+        using var process = ServerProcess.Launch("--port", "0");
+        (await process.Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20))).Should().StartWith("Kv server ready on");
+        process.Signal("INT");
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        process.Process.ExitCode.Should().Be(0);
     }
 
     [Test]
     public async Task Help_lists_every_option()
     {
-        using var process = Start("--help");
-        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync();
-        process.ExitCode.Should().Be(0);
+        using var process = ServerProcess.Launch("--help");
+        var output = await process.Process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        process.Process.ExitCode.Should().Be(0);
         foreach (var option in new[] { "--bind", "--port", "--max-connections", "--max-frame-bytes", "--idle-timeout", "--shutdown-timeout", "--io-threads", "--log-level", "--data-dir", "--fsync", "--compaction-min-bytes", "--compaction-ratio" })
         {
             output.Should().Contain(option);
@@ -55,10 +52,8 @@ public class ServerProcessTests
     [Test]
     public async Task A_bad_option_value_exits_2_with_a_message()
     {
-        using var process = Start("--max-connections", "0");
-        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync();
-        process.ExitCode.Should().Be(2);
+        var (exitCode, error) = await ServerProcess.RunToExitAsync("--max-connections", "0");
+        exitCode.Should().Be(2);
         error.Should().Contain("--max-connections");
     }
 
@@ -69,37 +64,8 @@ public class ServerProcessTests
         holder.Start();
         var busyPort = ((IPEndPoint)holder.LocalEndpoint).Port;
 
-        using var process = Start(new Dictionary<string, string> { ["KV_PORT"] = busyPort.ToString() });
-        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync();
-        process.ExitCode.Should().Be(1);
+        var (exitCode, error) = await ServerProcess.RunToExitAsync(new Dictionary<string, string> { ["KV_PORT"] = busyPort.ToString() });
+        exitCode.Should().Be(1);
         error.Should().Contain($"127.0.0.1:{busyPort}");
     }
-
-    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
-
-    private static Process Start(Dictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(ServerDll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return Process.Start(info)!;
-    }
-
-    private static void Signal(Process process, string signal) =>
-        Process.Start("kill", $"-{signal} {process.Id}")!.WaitForExit();
 }

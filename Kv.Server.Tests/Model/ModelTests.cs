@@ -1,6 +1,5 @@
 using CsCheck;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Model;
 
@@ -13,10 +12,10 @@ namespace Kv.Server.Tests.Model;
 [NonParallelizable]
 public class ModelTests
 {
-    private TestServer _server = null!;
+    private InProcessServer _server = null!;
 
     [OneTimeSetUp]
-    public void Start() => _server = TestServer.Start();
+    public void Start() => _server = InProcessServer.Start();
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _server.DisposeAsync();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Kv.Protocol;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Persistence;
 

@@ -1,6 +1,5 @@
 using Kv.Protocol;
 using Kv.Storage.Persistence;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Persistence;
 

@@ -1,7 +1,6 @@
 using Kv.Protocol;
 using Kv.Server.Hosting;
 using Kv.Storage.Persistence;
-using Kv.Server.Tests.Infrastructure;
 
 namespace Kv.Server.Tests.Persistence;
 
@@ -94,7 +93,7 @@ public class PersistentServerTests
         (await second.IsClosedByServerAsync(TimeSpan.FromSeconds(5))).Should().BeTrue("nothing is acknowledged once the log has failed");
     }
 
-    private TestServer Start(string fsync) => TestServer.Start(options => options with
+    private InProcessServer Start(string fsync) => InProcessServer.Start(options => options with
     {
         Persistence = new PersistenceOptions { DataDirectory = _directory, Fsync = PersistenceOptions.ParseFsync(fsync) },
     });

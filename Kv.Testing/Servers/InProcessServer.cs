@@ -2,20 +2,21 @@ using System.Collections.Concurrent;
 using System.Net;
 using Kv.Server.Hosting;
 using Kv.Server.Networking;
+using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Kv.LoadTests.Infrastructure;
+namespace Kv.Testing.Servers;
 
 /// <summary>
-/// A real <see cref="KvServer"/> in this process on a free loopback port, with its log captured so that a test can
+/// A real <see cref="KvServer"/> in the test's process on a free loopback port, with its log captured so that a test can
 /// check that no connection failed unexpectedly (the server logs such a failure, a bug, at Error level).
 /// </summary>
-internal sealed class InProcessServer : IAsyncDisposable
+public sealed class InProcessServer : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
-    private readonly Capture _capture;
+    private readonly ErrorCapture _capture;
 
-    private InProcessServer(KvServer server, ILoggerFactory loggerFactory, Capture capture)
+    private InProcessServer(KvServer server, ILoggerFactory loggerFactory, ErrorCapture capture)
     {
         Server = server;
         _loggerFactory = loggerFactory;
@@ -26,43 +27,55 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public IPEndPoint EndPoint => Server.EndPoint;
 
+    /// <summary>The address as the client and the command line take it: <c>127.0.0.1:PORT</c>.</summary>
+    public string Address => $"{EndPoint.Address}:{EndPoint.Port}";
+
     /// <summary>Log entries at Error level or above: unexpected connection failures, accept failures.</summary>
     public IReadOnlyCollection<string> Errors => _capture.Errors;
 
-    public static InProcessServer Start(Func<KvServerOptions, KvServerOptions>? configure = null)
+    /// <summary>Starts a server on a free loopback port.</summary>
+    /// <param name="configure">Changes to the default options (a free port on loopback).</param>
+    /// <param name="store">A store to serve, which the caller disposes; a new one owned by the server when null.</param>
+    public static InProcessServer Start(Func<KvServerOptions, KvServerOptions>? configure = null, MemoryStore? store = null)
     {
-        var options = new KvServerOptions { Port = 0 };
+        var options = new KvServerOptions { BindAddress = IPAddress.Loopback, Port = 0 };
         options = configure?.Invoke(options) ?? options;
-        var capture = new Capture();
+        var capture = new ErrorCapture();
         var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(capture));
-        var server = new KvServer(options, loggerFactory: loggerFactory);
-        server.Start();
+        var server = new KvServer(options, store, loggerFactory);
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            loggerFactory.Dispose();
+            throw;
+        }
+
         return new InProcessServer(server, loggerFactory, capture);
     }
 
     public Task<WireConnection> ConnectAsync() => WireConnection.ConnectAsync(EndPoint);
+
+    public Task StopAsync() => Server.StopAsync();
 
     /// <summary>Waits until the server counts at most <paramref name="count"/> open connections.</summary>
     public Task WaitForConnectionCountAsync(int count, TimeSpan timeout) => WaitForConnectionCountAsync(count, 0, timeout);
 
     /// <summary>
     /// Waits until the server has accepted (or seen aborted in its backlog) at least <paramref name="accepted"/>
-    /// connections in all and counts at most <paramref name="count"/> open ones. The accepted total matters: a client
-    /// that connects, sends and leaves at once can still be in the listen backlog, not yet counted as open, its bytes
-    /// not yet read; one whose accept failed because it had already left counts as dealt with.
+    /// connections in all and counts at most <paramref name="count"/> open ones. The accepted total matters: a client that
+    /// connects, sends and leaves at once can still be in the listen backlog, not yet counted as open, its bytes not yet
+    /// read; one whose accept failed because it had already left counts as dealt with.
     /// </summary>
+    /// <exception cref="TimeoutException">The counts were not reached in time.</exception>
     public async Task WaitForConnectionCountAsync(int count, long accepted, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Server.AcceptedConnectionCount + Server.AbortedAcceptCount < accepted || Server.ConnectionCount > count)
+        if (!await Waiting.UntilAsync(() => Server.AcceptedConnectionCount + Server.AbortedAcceptCount >= accepted && Server.ConnectionCount <= count, timeout))
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"The server still counts {Server.ConnectionCount} open connections and {Server.AcceptedConnectionCount} accepted " +
-                    $"after {timeout.TotalSeconds} s; expected {count} open at most and {accepted} accepted at least.");
-            }
-
-            await Task.Delay(5);
+            throw new TimeoutException($"The server still counts {Server.ConnectionCount} open connections and {Server.AcceptedConnectionCount} accepted " +
+                $"after {timeout.TotalSeconds} s; expected {count} open at most and {accepted} accepted at least.");
         }
     }
 
@@ -72,7 +85,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         _loggerFactory.Dispose();
     }
 
-    private sealed class Capture : ILoggerProvider, ILogger
+    private sealed class ErrorCapture : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _errors = new();
 
