@@ -98,7 +98,7 @@ public static class Program
     }
 
     // Socket completions run inline on a few event threads, as Redis runs its event loop: on a small machine this
-    // halves the CPU per request (docs/architecture.md). The user's own environment settings win.
+    // costs far less CPU per request (docs/architecture.md). The user's own environment settings win.
     private static void ConfigureSocketEngine(int ioThreads)
     {
         SetDefault("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");

@@ -31,8 +31,8 @@ internal readonly unsafe struct SlotRef(ulong* slot, int index, bool inPrevious)
 /// </summary>
 /// <remarks>
 /// Robin Hood ordering keeps probe sequences short and lets a search for a missing key stop early, so the table can be
-/// kept up to 90% full: a resize starts when an insert would pass that, to a table a quarter larger (about 10 bytes of
-/// index a key on average, against 12 at 80% and growth by half). The migration finishes long before the new table could
+/// kept up to 90% full: a resize starts when an insert would pass that, to a table a quarter larger (docs/architecture.md
+/// has what that costs a key). The migration finishes long before the new table could
 /// fill: it needs about 5 slots per insert, and each write moves <see cref="DefaultWriteStep"/>. Below an eighth full,
 /// the index shrinks to a table half full, so a store that empties gives its index memory back too.
 /// </remarks>

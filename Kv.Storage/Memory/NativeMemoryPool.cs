@@ -26,7 +26,7 @@ internal sealed unsafe class NativeMemoryPool : IDisposable
 
     // Regions smaller than a system page come from the C heap (a mapping would round them up to one); the others are
     // mapped, so that freeing them returns their memory to the system whatever the heap's state: a C heap keeps what is
-    // freed below its top, which for the small index tables a store outgrows came to about 8 bytes a key.
+    // freed below its top, as the index tables a store outgrows are.
     private const int MapThreshold = VirtualMemory.SystemPageSize;
 
     private readonly Lock _lock = new();

@@ -2,9 +2,9 @@ namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// Resumes the callers whose waits the log acknowledged, on a thread of its own: the writer thread hands it each group at
-/// once and goes back to writing and syncing. One wake-up per group rather than one pool work item per caller, which cost
-/// a third more server CPU per request under <c>always</c>; the continuations run here, one after another, each until it
-/// next waits.
+/// once and goes back to writing and syncing. One wake-up per group rather than one pool work item per caller (which
+/// cost much more CPU per request under <c>always</c>: docs/persistence.md); the continuations run here, one after
+/// another, each until it next waits.
 /// </summary>
 internal sealed class CommitResumer : IDisposable
 {
