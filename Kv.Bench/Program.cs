@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using Kv.Bench.Load;
 using Kv.Bench.Reporting;
 using Kv.Bench.Wire;
+using Kv.CommandLine;
 using Kv.Protocol;
 
 namespace Kv.Bench;
@@ -10,33 +11,34 @@ namespace Kv.Bench;
 /// <summary>The <c>kv-bench</c> entry point: a load generator in the manner of redis-benchmark.</summary>
 public static class Program
 {
-    /// <summary>Runs the benchmark; exit code 0 on success, 1 when requests failed or values did not verify, 2 on bad usage or a connection failure.</summary>
+    /// <summary>Runs the benchmark; exit codes as <see cref="ExitCodes"/>: 1 when requests failed or values did not verify, 2 on bad usage or a connection failure.</summary>
     public static Task<int> Main(string[] args)
     {
-        var host = new Option<string>("--host", "-h") { Description = "Server host (KV_HOST).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KV_HOST") ?? "127.0.0.1" };
-        var port = new Option<int?>("--port", "-p") { Description = "Server port (KV_PORT); default 6555 for kv, 6379 for resp." };
-        var connections = new Option<int>("--connections", "-c") { Description = "Parallel connections.", DefaultValueFactory = _ => 50 };
-        var requests = new Option<long>("--requests", "-n") { Description = "Requests per test (ignored with --duration).", DefaultValueFactory = _ => 100_000 };
-        var duration = new Option<double?>("--duration") { Description = "Seconds to measure each test for, after the warm-up." };
-        var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load before each test.", DefaultValueFactory = _ => 1 };
-        var pipeline = new Option<int>("--pipeline", "-P") { Description = "Requests in flight per connection.", DefaultValueFactory = _ => 1 };
-        var valueSize = new Option<int>("--data-size", "-d") { Description = "Value size in bytes.", DefaultValueFactory = _ => 32 };
-        var keyspace = new Option<int>("--keyspace", "-r") { Description = "Number of distinct keys (16 bytes each).", DefaultValueFactory = _ => 100_000 };
+        var host = ToolOptions.Value("--host", "Server host.", HostName, "127.0.0.1", "KV_HOST", aliases: "-h");
+        var port = ToolOptions.Value<int?>("--port", "Server port; by default KV_PORT or 6555 for kv, 6379 for resp.", OptionalPort, null, aliases: "-p");
+        var connections = ToolOptions.Value("--connections", "Parallel connections.", ToolOptions.Int(1, 100_000), 50, aliases: "-c");
+        var requests = ToolOptions.Value("--requests", "Requests per test (ignored with --duration).", ToolOptions.Long(1, long.MaxValue), 100_000L, aliases: "-n");
+        var duration = ToolOptions.Value<double?>("--duration", "Seconds to measure each test for, after the warm-up.", PositiveSeconds, null);
+        var warmup = ToolOptions.Value("--warmup", "Seconds of unmeasured load before each test.", ToolOptions.Number(0, 3600), 1.0);
+        var pipeline = ToolOptions.Value("--pipeline", "Requests in flight per connection.", ToolOptions.Int(1, 100_000), 1, aliases: "-P");
+        var valueSize = ToolOptions.Value("--data-size", "Value size in bytes.", ToolOptions.Int(1, 512 * 1024 * 1024), 32, aliases: "-d");
+        var keyspace = ToolOptions.Value("--keyspace", "Number of distinct keys (16 bytes each).", ToolOptions.Int(1, int.MaxValue), 100_000, aliases: "-r");
         var sequential = new Option<bool>("--sequential") { Description = "Use keys 0, 1, 2, ... in order (each once per keyspace) instead of random ones." };
-        var tests = new Option<string>("--tests", "-t") { Description = "Comma-separated tests: set, get, ping, clear.", DefaultValueFactory = _ => "set,get" };
-        var protocol = new Option<string>("--proto") { Description = "kv (Kv protocol) or resp (Redis protocol).", DefaultValueFactory = _ => "kv" };
-        var kvVersion = new Option<int>("--kv-version") { Description = "Kv protocol version, 0 or 1.", DefaultValueFactory = _ => 1 };
+        var tests = ToolOptions.Value("--tests", "Comma-separated tests: set, get, ping, clear.", ParseTests, (IReadOnlyList<Operation>)[Operation.Set, Operation.Get], aliases: "-t");
+        var protocol = ToolOptions.Value("--proto", "kv (Kv protocol) or resp (Redis protocol).", ToolOptions.OneOf("kv", "resp"), "kv");
+        var kvVersion = ToolOptions.Value("--kv-version", "Kv protocol version.", ToolOptions.Int(0, 1), 1);
         var verify = new Option<bool>("--verify") { Description = "Check that every GET returns exactly the value written for its key." };
-        var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server, to report its CPU time per request (Linux /proc)." };
+        var serverPid = ToolOptions.Value<int?>("--server-pid", "PID of the server, to report its CPU time per request (Linux /proc).", OptionalPid, null);
         var csv = new Option<bool>("--csv") { Description = "Print results as CSV." };
         var json = new Option<bool>("--json") { Description = "Print results as JSON." };
         var perSecond = new Option<bool>("--per-second") { Description = "Also print each second's responses and highest latency (text output)." };
-        var ioThreads = new Option<int>("--io-threads") { Description = "Socket event threads for the generator (0: one).", DefaultValueFactory = _ => 0 };
+        var ioThreads = ToolOptions.Value("--io-threads", "Socket event threads for the generator (0: one).", ToolOptions.Int(0, 64), 0);
 
-        var root = new RootCommand("kv-bench: load generator for Kv and Redis-compatible servers")
+        var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, ioThreads })
         {
-            host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, ioThreads,
-        };
+            root.Options.Add(option);
+        }
 
         // -h is the host, as in redis-benchmark; help stays on --help and -?.
         foreach (var option in root.Options.OfType<HelpOption>())
@@ -46,42 +48,24 @@ public static class Program
 
         root.SetAction(async (result, cancellationToken) =>
         {
-            BenchOptions options;
-            List<Operation> operations;
-            try
+            var proto = result.GetValue(protocol)!;
+            var options = new BenchOptions
             {
-                var proto = result.GetValue(protocol)!.ToLowerInvariant();
-                var version = result.GetValue(kvVersion);
-                options = new BenchOptions
-                {
-                    Host = result.GetValue(host)!,
-                    Port = result.GetValue(port) ?? (int.TryParse(Environment.GetEnvironmentVariable("KV_PORT"), out var envPort) && proto == "kv" ? envPort : proto == "resp" ? 6379 : 6555),
-                    Connections = Positive(result.GetValue(connections), "--connections"),
-                    Requests = Positive(result.GetValue(requests), "--requests"),
-                    Duration = result.GetValue(duration) is { } d ? TimeSpan.FromSeconds(Positive(d, "--duration")) : null,
-                    Warmup = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(warmup))),
-                    Pipeline = Positive(result.GetValue(pipeline), "--pipeline"),
-                    ValueSize = Positive(result.GetValue(valueSize), "--data-size"),
-                    Keyspace = Positive(result.GetValue(keyspace), "--keyspace"),
-                    SequentialKeys = result.GetValue(sequential),
-                    Verify = result.GetValue(verify),
-                    ServerPid = result.GetValue(serverPid),
-                    Protocol = proto switch
-                    {
-                        "kv" when version is 0 or 1 => new KvWireProtocol((ProtocolVersion)version),
-                        "resp" => new RespWireProtocol(),
-                        _ => throw new ArgumentException("--proto must be kv or resp, and --kv-version 0 or 1."),
-                    },
-                };
-                operations = result.GetValue(tests)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(t => Enum.TryParse<Operation>(t, ignoreCase: true, out var op) ? op : throw new ArgumentException($"Unknown test '{t}' (set, get, ping, clear)."))
-                    .ToList();
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync($"kv-bench: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
+                Host = result.GetValue(host)!,
+                Port = result.GetValue(port) ?? (proto == "resp" ? 6379 : KvPortFromEnvironment()),
+                Connections = result.GetValue(connections),
+                Requests = result.GetValue(requests),
+                Duration = result.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
+                Warmup = TimeSpan.FromSeconds(result.GetValue(warmup)),
+                Pipeline = result.GetValue(pipeline),
+                ValueSize = result.GetValue(valueSize),
+                Keyspace = result.GetValue(keyspace),
+                SequentialKeys = result.GetValue(sequential),
+                Verify = result.GetValue(verify),
+                ServerPid = result.GetValue(serverPid),
+                Protocol = proto == "resp" ? new RespWireProtocol() : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion)),
+            };
+            var operations = result.GetValue(tests)!;
 
             var threads = result.GetValue(ioThreads);
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
@@ -113,8 +97,8 @@ public static class Program
             }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or InvalidDataException)
             {
-                await Console.Error.WriteLineAsync($"kv-bench: {e.Message}").ConfigureAwait(false);
-                return 2;
+                await Console.Error.WriteLineAsync($"kv-bench: {options.Host}:{options.Port}: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
             }
 
             if (asJson)
@@ -124,13 +108,60 @@ public static class Program
                 await stdout.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
             }
 
-            return results.Any(r => r.Errors > 0 || r.VerifyFailures > 0) ? 1 : 0;
+            return results.Any(r => r.Errors > 0 || r.VerifyFailures > 0) ? ExitCodes.Unsuccessful : ExitCodes.Success;
         });
 
-        return root.Parse(args).InvokeAsync();
+        return ToolCommand.InvokeAsync(root, args, Console.Error);
     }
 
-    private static T Positive<T>(T value, string name)
-        where T : System.Numerics.INumber<T> =>
-        value > T.Zero ? value : throw new ArgumentException($"{name} must be positive.");
+    // KV_PORT is the Kv server's port, so it applies only to the kv protocol; a bad value is ignored for the default.
+    private static int KvPortFromEnvironment() =>
+        Environment.GetEnvironmentVariable("KV_PORT") is { } text && ToolOptions.Port(allowZero: false)(text, out var port, out _) ? port : 6555;
+
+    private static bool HostName(string text, out string value, out string expected)
+    {
+        expected = "a host name or address";
+        value = text.Trim();
+        return value.Length > 0;
+    }
+
+    private static bool OptionalPort(string text, out int? value, out string expected)
+    {
+        var ok = ToolOptions.Port(allowZero: false)(text, out var port, out expected);
+        value = port;
+        return ok;
+    }
+
+    private static bool OptionalPid(string text, out int? value, out string expected)
+    {
+        var ok = ToolOptions.Int(1, int.MaxValue)(text, out var pid, out expected);
+        value = pid;
+        return ok;
+    }
+
+    private static bool PositiveSeconds(string text, out double? value, out string expected)
+    {
+        var ok = ToolOptions.Number(0.001, 86_400)(text, out var seconds, out expected);
+        value = seconds;
+        return ok;
+    }
+
+    private static bool ParseTests(string text, out IReadOnlyList<Operation> value, out string expected)
+    {
+        expected = "a comma-separated list of set, get, ping and clear";
+        var operations = new List<Operation>();
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<Operation>(name, ignoreCase: true, out var operation) || !Enum.IsDefined(operation) || int.TryParse(name, out _))
+            {
+                value = [];
+                return false;
+            }
+
+            operations.Add(operation);
+        }
+
+        value = operations;
+        return operations.Count > 0;
+    }
 }

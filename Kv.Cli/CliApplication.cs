@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kv.Client;
+using Kv.CommandLine;
 
 namespace Kv.Cli;
 
@@ -14,15 +15,13 @@ public sealed class CliApplication
     /// <summary>The default host when neither <c>--host</c> nor <c>KV_HOST</c> is given.</summary>
     public const string DefaultHost = "127.0.0.1";
 
-    private const int InvalidPort = -1;
-
     private readonly TextReader _input;
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly bool _interactiveInput;
     private readonly Option<string> _host;
     private readonly Option<int> _port;
-    private readonly RootCommand _root;
+    private readonly Command _root;
 
     /// <summary>Creates the command line over the given streams and environment.</summary>
     /// <param name="input">Where the interactive prompt reads lines.</param>
@@ -38,36 +37,10 @@ public sealed class CliApplication
         _error = error ?? throw new ArgumentNullException(nameof(error));
         _interactiveInput = interactiveInput;
 
-        _host = new Option<string>("--host")
-        {
-            Description = $"Server host name or address (KV_HOST; default {DefaultHost}).",
-            DefaultValueFactory = _ => NonEmpty(environment("KV_HOST")) ?? DefaultHost,
-            Recursive = true,
-        };
-        _port = new Option<int>("--port", "-p")
-        {
-            Description = $"Server port (KV_PORT; default {KvClientOptions.DefaultPort}).",
-            DefaultValueFactory = _ =>
-            {
-                var text = NonEmpty(environment("KV_PORT"));
-                return text is null ? KvClientOptions.DefaultPort
-                    : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port
-                    : InvalidPort;
-            },
-            Recursive = true,
-        };
-        _port.Validators.Add(result =>
-        {
-            var port = result.GetValueOrDefault<int>();
-            if (port == InvalidPort && result.Implicit)
-            {
-                result.AddError($"KV_PORT must be a port number from 1 to 65535, not \"{environment("KV_PORT")}\".");
-            }
-            else if (port is < 1 or > 65535)
-            {
-                result.AddError($"The port must be from 1 to 65535, not {port}.");
-            }
-        });
+        _host = ToolOptions.Value("--host", "Server host name or address.", HostName, DefaultHost, "KV_HOST", environment);
+        _host.Recursive = true;
+        _port = ToolOptions.Value("--port", "Server port.", ToolOptions.Port(allowZero: false), KvClientOptions.DefaultPort, "KV_PORT", environment, "-p");
+        _port.Recursive = true;
 
         var setKey = new Argument<string>("KEY") { Description = "The key." };
         var setValue = new Argument<string>("VALUE") { Description = "The value." };
@@ -86,36 +59,32 @@ public sealed class CliApplication
         var ping = new Command("ping", "Check the server: prints PONG, or MESSAGE echoed.") { message };
         ping.SetAction((result, cancellationToken) => RunOneAsync(result, (client, ct) => KvCommand.PingAsync(client, result.GetValue(message), ct), cancellationToken));
 
-        _root = new RootCommand(
-            "kv: the Kv command line. Without a command, an interactive prompt reads commands from standard input.\n" +
-            "Exit codes: 0 success, 1 no such key (get, clear), 2 any error (message on standard error).")
+        _root = ToolCommand.Create(
+            "kv",
+            "The Kv command line. Without a command, an interactive prompt reads commands from standard input.\n" +
+            "Exit codes: 0 success, 1 no such key (get, clear), 2 any error (message on standard error).");
+        _root.Options.Add(_host);
+        _root.Options.Add(_port);
+        foreach (var command in new[] { set, get, clear, ping })
         {
-            _host, _port, set, get, clear, ping,
-        };
+            _root.Subcommands.Add(command);
+        }
+
         _root.SetAction((result, cancellationToken) =>
             new InteractiveShell(Address(result), _input, _output, _interactiveInput).RunAsync(cancellationToken));
     }
 
-    /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code (<see cref="ExitCodes"/>).</summary>
     /// <param name="args">The command-line arguments.</param>
-    public async Task<int> RunAsync(string[] args)
+    public Task<int> RunAsync(string[] args) =>
+        ToolCommand.InvokeAsync(_root, args, _error, new InvocationConfiguration { Output = _output, Error = _error });
+
+    private static bool HostName(string text, out string value, out string expected)
     {
-        var result = _root.Parse(args);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await _error.WriteLineAsync($"kv: {error.Message}").ConfigureAwait(false);
-            }
-
-            await _error.WriteLineAsync("Try 'kv --help'.").ConfigureAwait(false);
-            return ExitCodes.Error;
-        }
-
-        return await result.InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }).ConfigureAwait(false);
+        expected = "a host name or address";
+        value = text.Trim();
+        return value.Length > 0;
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private string Address(ParseResult result)
     {
@@ -135,7 +104,7 @@ public sealed class CliApplication
             {
                 await _output.WriteLineAsync(outcome.Output).ConfigureAwait(false);
             }
-            else if (outcome.ExitCode == ExitCodes.NotFound)
+            else if (outcome.ExitCode == ExitCodes.Unsuccessful)
             {
                 await _error.WriteLineAsync("(nil)").ConfigureAwait(false);
             }

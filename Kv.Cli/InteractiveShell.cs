@@ -1,3 +1,4 @@
+using Kv.CommandLine;
 using Kv.Client;
 
 namespace Kv.Cli;

@@ -1,3 +1,4 @@
+using Kv.CommandLine;
 using Kv.Client;
 
 namespace Kv.Cli;
@@ -24,7 +25,7 @@ public static class KvCommand
         return new Outcome("OK", ExitCodes.Success);
     }
 
-    /// <summary>GET: prints the value, or nothing with <see cref="ExitCodes.NotFound"/> for a missing key.</summary>
+    /// <summary>GET: prints the value, or nothing with <see cref="ExitCodes.Unsuccessful"/> for a missing key.</summary>
     /// <param name="client">The connected client.</param>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -32,10 +33,10 @@ public static class KvCommand
     {
         ArgumentNullException.ThrowIfNull(client);
         var value = await client.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return value is null ? new Outcome(null, ExitCodes.NotFound) : new Outcome(value, ExitCodes.Success);
+        return value is null ? new Outcome(null, ExitCodes.Unsuccessful) : new Outcome(value, ExitCodes.Success);
     }
 
-    /// <summary>CLEAR: prints the removed value, or nothing with <see cref="ExitCodes.NotFound"/> when there was no such key.</summary>
+    /// <summary>CLEAR: prints the removed value, or nothing with <see cref="ExitCodes.Unsuccessful"/> when there was no such key.</summary>
     /// <param name="client">The connected client.</param>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -43,7 +44,7 @@ public static class KvCommand
     {
         ArgumentNullException.ThrowIfNull(client);
         var removed = await client.GetAndClearAsync(key, cancellationToken).ConfigureAwait(false);
-        return removed is null ? new Outcome(null, ExitCodes.NotFound) : new Outcome(removed, ExitCodes.Success);
+        return removed is null ? new Outcome(null, ExitCodes.Unsuccessful) : new Outcome(removed, ExitCodes.Success);
     }
 
     /// <summary>PING: prints <c>PONG</c>, or the message echoed.</summary>

@@ -1,3 +1,4 @@
+using Kv.CommandLine;
 namespace Kv.Cli;
 
 /// <summary>The <c>kv</c> entry point.</summary>

@@ -83,6 +83,24 @@ public class CliTests
     }
 
     [Test]
+    public async Task An_unparsable_port_is_one_line_and_exit_2_not_a_crash(CancellationToken cancellationToken)
+    {
+        // It used to end in an unhandled exception, a stack trace and exit 134.
+        var result = await CliProcess.RunAsync(["--port", "abc", "get", "x"], cancellationToken: cancellationToken);
+        result.Should().Be((2, string.Empty, "kv: --port must be a whole number from 1 to 65535, not 'abc'.\nRun 'kv --help' for the options.\n"));
+    }
+
+    [Test]
+    public async Task The_help_names_the_command_and_gives_each_default_once(CancellationToken cancellationToken)
+    {
+        var help = await CliProcess.RunAsync(["--help"], cancellationToken: cancellationToken);
+        help.ExitCode.Should().Be(0);
+        help.Output.Should().Contain("kv [command] [options]").And.NotContain("Kv.Cli");
+        System.Text.RegularExpressions.Regex.Matches(help.Output, "6555").Should().HaveCount(1, "the default port is given once");
+        System.Text.RegularExpressions.Regex.Matches(help.Output, "127.0.0.1").Should().HaveCount(1);
+    }
+
+    [Test]
     public async Task The_interactive_prompt_reads_commands_from_standard_input(CancellationToken cancellationToken)
     {
         const string Input = """

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Kv.CommandLine;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
 using Kv.Server.Networking;
@@ -11,20 +12,14 @@ namespace Kv.Server;
 /// <summary>The <c>kv-server</c> entry point.</summary>
 public static class Program
 {
-    /// <summary>Exit code when the data directory or its log cannot be used at start (docs/operations.md).</summary>
-    public const int ExitPersistenceUnavailable = 3;
-
-    /// <summary>Exit code when writing the log failed while running and the server stopped.</summary>
-    public const int ExitPersistenceFailed = 4;
-
-    /// <summary>Parses the command line, runs the server until SIGINT or SIGTERM, and returns the exit code.</summary>
+    /// <summary>Parses the command line, runs the server until SIGINT or SIGTERM, and returns the exit code (<see cref="ExitCodes"/>).</summary>
     public static Task<int> Main(string[] args)
     {
         var commandLine = new ServerCommandLine();
         commandLine.Root.SetAction((result, _) => RunAsync(commandLine, result));
 
         // The server handles SIGINT and SIGTERM itself, to shut down gracefully.
-        return commandLine.Root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return ToolCommand.InvokeAsync(commandLine.Root, args, Console.Error, new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     private static async Task<int> RunAsync(ServerCommandLine commandLine, ParseResult result)
@@ -39,7 +34,7 @@ public static class Program
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync($"kv-server: {e.Message}").ConfigureAwait(false);
-            return 2;
+            return ExitCodes.Error;
         }
 
         ConfigureSocketEngine(ioThreads);
@@ -64,17 +59,17 @@ public static class Program
         catch (System.Net.Sockets.SocketException e)
         {
             await Console.Error.WriteLineAsync($"kv-server: cannot listen on {options.BindAddress}:{options.Port}: {e.Message}").ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Unsuccessful;
         }
         catch (LogCorruptionException e)
         {
             await Console.Error.WriteLineAsync($"kv-server: {e.Message}").ConfigureAwait(false);
-            return ExitPersistenceUnavailable;
+            return ExitCodes.DataUnavailable;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"kv-server: cannot use the data directory {options.Persistence?.DataDirectory}: {e.Message}").ConfigureAwait(false);
-            return ExitPersistenceUnavailable;
+            return ExitCodes.DataUnavailable;
         }
 
         // The one line on standard output, for people and scripts: the server accepts connections from now on.
@@ -88,7 +83,7 @@ public static class Program
         }
 
         await server.StopAsync().ConfigureAwait(false);
-        return failed ? ExitPersistenceFailed : 0;
+        return failed ? ExitCodes.PersistenceFailed : ExitCodes.Success;
 
         void Stop(PosixSignalContext context)
         {

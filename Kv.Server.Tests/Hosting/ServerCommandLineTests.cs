@@ -73,6 +73,7 @@ public class ServerCommandLineTests
     }
 
     [TestCase("--port", "70000")]
+    [TestCase("--port", "abc")]
     [TestCase("--max-connections", "0")]
     [TestCase("--max-frame-bytes", "10")]
     [TestCase("--idle-timeout", "-1")]
@@ -80,11 +81,43 @@ public class ServerCommandLineTests
     [TestCase("--fsync", "sometimes")]
     [TestCase("--compaction-ratio", "0.5")]
     [TestCase("--compaction-min-bytes", "-1")]
-    public void Bad_values_are_refused_with_the_option_named(string option, string value)
+    [TestCase("--log-level", "loud")]
+    [TestCase("--io-threads", "-1")]
+    public void Bad_values_are_refused_with_the_option_named_and_the_value_quoted(string option, string value)
     {
-        var parse = () => Parse([option, value, "--data-dir", "/tmp/kv"], []);
-        parse.Should().Throw<ArgumentException>().WithMessage($"*{option}*");
+        var errors = ParseErrors([option, value, "--data-dir", "/tmp/kv"], []);
+        errors.Should().ContainSingle().Which.Should().StartWith($"{option} must be ").And.EndWith($", not '{value}'.");
     }
+
+    [Test]
+    public void Persistence_options_are_checked_without_a_data_directory_too()
+    {
+        // A typo in an option that only matters with --data-dir is still a typo.
+        ParseErrors(["--compaction-ratio", "0.5"], []).Should().ContainSingle().Which.Should().Contain("--compaction-ratio");
+        ParseErrors(["--fsync", "sometimes"], []).Should().ContainSingle().Which.Should().Contain("--fsync");
+    }
+
+    [Test]
+    public void A_bad_environment_value_names_the_variable()
+    {
+        ParseErrors([], new() { ["KV_PORT"] = "http" }).Should().ContainSingle().Which.Should().Be("KV_PORT must be a whole number from 0 to 65535, not 'http'.");
+        ParseErrors(["--port", "7000"], new() { ["KV_PORT"] = "http" }).Should().BeEmpty("the command line wins, and the variable is not read");
+    }
+
+    [Test]
+    public void The_help_names_the_command_and_gives_each_default_once()
+    {
+        var commandLine = new ServerCommandLine(_ => null);
+        var output = new StringWriter();
+        commandLine.Root.Parse(["--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
+        var help = output.ToString();
+        help.Should().Contain("kv-server [options]").And.NotContain("Kv.Server");
+        help.Should().Contain("--port").And.Contain("(KV_PORT)");
+        System.Text.RegularExpressions.Regex.Matches(help, "default: 6555").Should().HaveCount(1);
+    }
+
+    private static IReadOnlyList<string> ParseErrors(string[] args, Dictionary<string, string> environment) =>
+        new ServerCommandLine(name => environment.GetValueOrDefault(name)).Root.Parse(args).Errors.Select(e => e.Message).ToList();
 
     private static KvServerOptions Parse(string[] args, Dictionary<string, string> environment)
     {

@@ -68,4 +68,30 @@ public class ServerProcessTests
         exitCode.Should().Be(1);
         error.Should().Contain($"127.0.0.1:{busyPort}");
     }
+
+    [Test]
+    public async Task An_unparsable_value_is_one_line_and_exit_2_not_the_help()
+    {
+        var (exitCode, error) = await ServerProcess.RunToExitAsync("--port", "abc");
+        exitCode.Should().Be(2);
+        error.Should().Be("kv-server: --port must be a whole number from 0 to 65535, not 'abc'.\nRun 'kv-server --help' for the options.\n");
+    }
+
+    [Test]
+    public async Task A_data_directory_that_cannot_be_created_says_so_and_exits_3()
+    {
+        var (exitCode, error) = await ServerProcess.RunToExitAsync("--port", "0", "--data-dir", "/proc/kv-cannot-be-here");
+        exitCode.Should().Be(3);
+        error.Should().Contain("/proc/kv-cannot-be-here").And.Contain("cannot be created");
+    }
+
+    [Test]
+    public async Task A_server_that_never_started_does_not_log_a_shutdown()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var (exitCode, error) = await ServerProcess.RunToExitAsync("--port", ((IPEndPoint)holder.LocalEndpoint).Port.ToString());
+        exitCode.Should().Be(1);
+        error.Should().NotContain("Shutting down").And.NotContain("Stopped");
+    }
 }

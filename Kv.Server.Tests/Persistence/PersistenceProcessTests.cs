@@ -65,6 +65,6 @@ public class PersistenceProcessTests
     {
         var (exitCode, errors) = await ServerProcess.RunToExitAsync(new Dictionary<string, string> { ["KV_DATA_DIR"] = _directory, ["KV_FSYNC"] = "sometimes" });
         exitCode.Should().Be(2);
-        errors.Should().Contain("--fsync");
+        errors.Should().Contain("KV_FSYNC must be always, everysec or no, not 'sometimes'");
     }
 }

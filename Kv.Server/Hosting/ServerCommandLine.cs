@@ -1,96 +1,58 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Kv.CommandLine;
 using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Hosting;
 
 /// <summary>
-/// The server's command line. Every option can also come from an environment variable (<c>KV_PORT</c>, ...); the
-/// command line wins over the environment, and the environment over the default.
+/// The server's command line. Every option can also come from an environment variable (<c>KV_PORT</c>, ...); the command
+/// line wins over the environment, and the environment over the default. A value that cannot be parsed, or is out of
+/// range, is a usage error that names the option (or the variable).
 /// </summary>
 internal sealed class ServerCommandLine
 {
-    private readonly Func<string, string?> _environment;
-
     public ServerCommandLine(Func<string, string?>? environment = null)
     {
-        _environment = environment ?? Environment.GetEnvironmentVariable;
         var defaults = new KvServerOptions();
+        var persistence = new PersistenceOptions { DataDirectory = "." };
 
-        Bind = new Option<string>("--bind")
-        {
-            Description = "Address to listen on (KV_BIND). Listening beyond loopback is an explicit choice: 0.0.0.0 or :: for all.",
-            DefaultValueFactory = _ => Env("KV_BIND") ?? defaults.BindAddress.ToString(),
-        };
-        Port = new Option<int>("--port", "-p")
-        {
-            Description = "TCP port (KV_PORT); 0 picks a free port and prints it.",
-            DefaultValueFactory = _ => EnvInt("KV_PORT", defaults.Port),
-        };
-        MaxConnections = new Option<int>("--max-connections")
-        {
-            Description = "Most connections served at once (KV_MAX_CONNECTIONS); one more is answered with an error and closed.",
-            DefaultValueFactory = _ => EnvInt("KV_MAX_CONNECTIONS", defaults.MaxConnections),
-        };
-        MaxFrameBytes = new Option<int>("--max-frame-bytes")
-        {
-            Description = "Largest request frame accepted, in bytes (KV_MAX_FRAME_BYTES); the largest key or value is this less a few bytes of framing.",
-            DefaultValueFactory = _ => EnvInt("KV_MAX_FRAME_BYTES", defaults.MaxFrameBytes),
-        };
-        IdleTimeout = new Option<double>("--idle-timeout")
-        {
-            Description = "Seconds a connection may stay silent before it is closed (KV_IDLE_TIMEOUT); 0 turns it off.",
-            DefaultValueFactory = _ => EnvDouble("KV_IDLE_TIMEOUT", defaults.IdleTimeout.TotalSeconds),
-        };
-        ShutdownTimeout = new Option<double>("--shutdown-timeout")
-        {
-            Description = "Seconds a graceful shutdown waits for connections to finish (KV_SHUTDOWN_TIMEOUT).",
-            DefaultValueFactory = _ => EnvDouble("KV_SHUTDOWN_TIMEOUT", defaults.ShutdownTimeout.TotalSeconds),
-        };
-        IoThreads = new Option<int>("--io-threads")
-        {
-            Description = "Socket event threads, which also run the commands (KV_IO_THREADS); 0 picks half the cores, at least 1.",
-            DefaultValueFactory = _ => EnvInt("KV_IO_THREADS", 0),
-        };
-        var persistenceDefaults = new PersistenceOptions { DataDirectory = "." };
-        DataDir = new Option<string?>("--data-dir")
-        {
-            Description = "Directory of the append-only log (KV_DATA_DIR); turns persistence on. Without it the store is in memory only.",
-            DefaultValueFactory = _ => Env("KV_DATA_DIR"),
-        };
-        Fsync = new Option<string>("--fsync")
-        {
-            Description = "When the log is flushed to disk (KV_FSYNC), as Redis's appendfsync: always (a write is acknowledged once on disk), everysec (at most about a second lost in a crash), no (left to the OS).",
-            DefaultValueFactory = _ => Env("KV_FSYNC") ?? PersistenceOptions.FormatFsync(persistenceDefaults.Fsync),
-        };
-        CompactionMinBytes = new Option<long>("--compaction-min-bytes")
-        {
-            Description = "The log is compacted only once at least this large, in bytes (KV_COMPACTION_MIN_BYTES).",
-            DefaultValueFactory = _ => EnvLong("KV_COMPACTION_MIN_BYTES", persistenceDefaults.CompactionMinBytes),
-        };
-        CompactionRatio = new Option<double>("--compaction-ratio")
-        {
-            Description = "The log is compacted once this many times the size of the live data (KV_COMPACTION_RATIO); 0 turns compaction off.",
-            DefaultValueFactory = _ => EnvDouble("KV_COMPACTION_RATIO", persistenceDefaults.CompactionRatio),
-        };
-        LogLevel = new Option<LogLevel>("--log-level")
-        {
-            Description = "Least severe log level written (KV_LOG_LEVEL): Trace, Debug, Information, Warning, Error, Critical, None.",
-            DefaultValueFactory = _ => Enum.TryParse<LogLevel>(Env("KV_LOG_LEVEL"), ignoreCase: true, out var level) ? level : Microsoft.Extensions.Logging.LogLevel.Information,
-        };
+        Bind = ToolOptions.Value("--bind", "Address to listen on. Listening beyond loopback is an explicit choice: 0.0.0.0 or :: for all.",
+            ParseAddress, defaults.BindAddress, "KV_BIND", environment);
+        Port = ToolOptions.Value("--port", "TCP port; 0 picks a free port and prints it.", ToolOptions.Port(allowZero: true), defaults.Port, "KV_PORT", environment, "-p");
+        MaxConnections = ToolOptions.Value("--max-connections", "Most connections served at once; one more is answered with an error and closed.",
+            ToolOptions.Int(1, int.MaxValue), defaults.MaxConnections, "KV_MAX_CONNECTIONS", environment);
+        MaxFrameBytes = ToolOptions.Value("--max-frame-bytes", "Largest request frame accepted, in bytes; the largest key or value is this less a few bytes of framing.",
+            ToolOptions.Int(Kv.Protocol.ProtocolLimits.MinimumMaxFrameBytes, int.MaxValue), defaults.MaxFrameBytes, "KV_MAX_FRAME_BYTES", environment);
+        IdleTimeout = ToolOptions.Value("--idle-timeout", "Seconds a connection may stay silent before it is closed; 0 turns it off.",
+            Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
+        ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
+            Seconds, defaults.ShutdownTimeout.TotalSeconds, "KV_SHUTDOWN_TIMEOUT", environment);
+        IoThreads = ToolOptions.Value("--io-threads", "Socket event threads, which also run the commands; 0 picks half the cores, at least 1.",
+            ToolOptions.Int(0, 1024), 0, "KV_IO_THREADS", environment);
+        DataDir = ToolOptions.Value<string?>("--data-dir", "Directory of the append-only log; turns persistence on. Without it the store is in memory only.",
+            Directory, null, "KV_DATA_DIR", environment);
+        Fsync = ToolOptions.Value("--fsync", "When the log is flushed to disk, as Redis's appendfsync: always (a write is acknowledged once on disk), everysec (at most about a second lost in a crash of the machine), no (left to the OS).",
+            ToolOptions.OneOf("always", "everysec", "no"), PersistenceOptions.FormatFsync(persistence.Fsync), "KV_FSYNC", environment);
+        CompactionMinBytes = ToolOptions.Value("--compaction-min-bytes", "The log is compacted only once at least this large, in bytes.",
+            ToolOptions.Long(0, long.MaxValue), persistence.CompactionMinBytes, "KV_COMPACTION_MIN_BYTES", environment);
+        CompactionRatio = ToolOptions.Value("--compaction-ratio", "The log is compacted once this many times the size of the live data; 0 turns compaction off.",
+            ParseRatio, persistence.CompactionRatio, "KV_COMPACTION_RATIO", environment);
+        LogLevel = ToolOptions.Value("--log-level", "Least severe log level written.",
+            ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
-        Root = new RootCommand("Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1).")
+        Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
-            Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, IoThreads, LogLevel,
-            DataDir, Fsync, CompactionMinBytes, CompactionRatio,
-        };
+            Root.Options.Add(option);
+        }
     }
 
-    public RootCommand Root { get; }
+    public Command Root { get; }
 
-    public Option<string> Bind { get; }
+    public Option<IPAddress> Bind { get; }
 
     public Option<int> Port { get; }
 
@@ -114,82 +76,68 @@ internal sealed class ServerCommandLine
 
     public Option<double> CompactionRatio { get; }
 
-    /// <summary>Reads the parsed values into options; throws <see cref="ArgumentException"/> for a bad value.</summary>
+    /// <summary>Reads the parsed values into options; throws <see cref="ArgumentException"/> for a bad combination.</summary>
     public KvServerOptions ToOptions(ParseResult result)
     {
         var options = new KvServerOptions
         {
-            BindAddress = ParseAddress(result.GetValue(Bind)!),
+            BindAddress = result.GetValue(Bind)!,
             Port = result.GetValue(Port),
             MaxConnections = result.GetValue(MaxConnections),
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
-            IdleTimeout = Seconds(result.GetValue(IdleTimeout), "--idle-timeout"),
-            ShutdownTimeout = Seconds(result.GetValue(ShutdownTimeout), "--shutdown-timeout"),
-            Persistence = ToPersistence(result),
+            IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
+            ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
+            Persistence = result.GetValue(DataDir) is { } directory
+                ? new PersistenceOptions
+                {
+                    DataDirectory = directory,
+                    Fsync = PersistenceOptions.ParseFsync(result.GetValue(Fsync)!),
+                    CompactionMinBytes = result.GetValue(CompactionMinBytes),
+                    CompactionRatio = result.GetValue(CompactionRatio),
+                }
+                : null,
         };
         options.Validate();
         return options;
     }
 
-    // The policy is checked even without --data-dir, so that a typo is not silently ignored.
-    private PersistenceOptions? ToPersistence(ParseResult result)
-    {
-        var fsync = PersistenceOptions.ParseFsync(result.GetValue(Fsync)!);
-        var directory = result.GetValue(DataDir);
-        return string.IsNullOrEmpty(directory)
-            ? null
-            : new PersistenceOptions
-            {
-                DataDirectory = directory,
-                Fsync = fsync,
-                CompactionMinBytes = result.GetValue(CompactionMinBytes),
-                CompactionRatio = result.GetValue(CompactionRatio),
-            };
-    }
-
     /// <summary>The number of socket event threads to ask the runtime for.</summary>
-    public int ResolveIoThreads(ParseResult result)
+    public int ResolveIoThreads(ParseResult result) => result.GetValue(IoThreads) is var threads and > 0 ? threads : Math.Max(1, Environment.ProcessorCount / 2);
+
+    internal static bool ParseAddress(string text, out IPAddress value, out string expected)
     {
-        var threads = result.GetValue(IoThreads);
-        if (threads < 0)
-        {
-            throw new ArgumentException($"--io-threads must not be negative, not {threads}.");
-        }
-
-        return threads == 0 ? Math.Max(1, Environment.ProcessorCount / 2) : threads;
-    }
-
-    internal static IPAddress ParseAddress(string text)
-    {
-        if (IPAddress.TryParse(text, out var address))
-        {
-            return address;
-        }
-
+        expected = "an IP address (such as 127.0.0.1, 0.0.0.0 or ::)";
         if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return IPAddress.Loopback;
+            value = IPAddress.Loopback;
+            return true;
         }
 
-        throw new ArgumentException($"--bind takes an IP address (such as 127.0.0.1, 0.0.0.0 or ::), not '{text}'.");
+        return IPAddress.TryParse(text, out value!);
     }
 
-    private static TimeSpan Seconds(double seconds, string name) =>
-        double.IsFinite(seconds) && seconds >= 0 && seconds <= TimeSpan.MaxValue.TotalSeconds
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new ArgumentException($"{name} must be a number of seconds, 0 or more, not {seconds}.");
+    private static bool Seconds(string text, out double value, out string expected)
+    {
+        expected = "a number of seconds, 0 or more";
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value) && value >= 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2;
+    }
 
-    private string? Env(string name) => _environment(name) is { Length: > 0 } value ? value : null;
+    private static bool Directory(string text, out string? value, out string expected)
+    {
+        expected = "a directory";
+        value = text;
+        return text.Length > 0;
+    }
 
-    private int EnvInt(string name, int fallback) => Env(name) is { } text
-        ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new ArgumentException($"{name} must be a whole number, not '{text}'.")
-        : fallback;
+    private static bool ParseRatio(string text, out double value, out string expected)
+    {
+        expected = "a number more than 1, or 0 to turn compaction off";
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value) && (value == 0 || value > 1);
+    }
 
-    private long EnvLong(string name, long fallback) => Env(name) is { } text
-        ? long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new ArgumentException($"{name} must be a whole number, not '{text}'.")
-        : fallback;
-
-    private double EnvDouble(string name, double fallback) => Env(name) is { } text
-        ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : throw new ArgumentException($"{name} must be a number, not '{text}'.")
-        : fallback;
+    private static bool ParseLogLevel(string text, out LogLevel value, out string expected)
+    {
+        expected = "Trace, Debug, Information, Warning, Error, Critical or None";
+        return Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value) && !int.TryParse(text, out _);
+    }
 }

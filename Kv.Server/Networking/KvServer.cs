@@ -156,6 +156,13 @@ public sealed class KvServer : IAsyncDisposable
             return;
         }
 
+        if (_listener is null)
+        {
+            // Never started, or its start failed: nothing to shut down, and nothing to log, but a log it may have opened.
+            _log?.Dispose();
+            return;
+        }
+
         _stopAccepting.Cancel();
         _listener?.Dispose();
         await _acceptLoop.ConfigureAwait(false);

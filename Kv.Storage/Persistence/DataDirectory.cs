@@ -101,7 +101,15 @@ internal sealed class DataDirectory : IDisposable
             missing.Add(d);
         }
 
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"The data directory {directory} cannot be created: {e.Message}", e);
+        }
+
         var parents = missing.Select(System.IO.Path.GetDirectoryName).Append(System.IO.Path.GetDirectoryName(directory)).OfType<string>().Distinct();
         foreach (var parent in parents.Reverse())
         {

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Kv.CommandLine;
+
+/// <summary>Reads an option's text; false with what it takes (for the message) when the text is not valid.</summary>
+/// <typeparam name="T">The option's type.</typeparam>
+public delegate bool ValueParser<T>(string text, out T value, out string expected);
+
+/// <summary>
+/// Options of the three tools: each may fall back to an environment variable, then to a default; a bad value, on the
+/// command line or in the environment, is a parse error that names the option (or the variable), says what it takes and
+/// quotes what it got: <c>--port must be a whole number from 0 to 65535, not 'abc'</c>.
+/// </summary>
+public static class ToolOptions
+{
+    /// <summary>Creates an option with a value.</summary>
+    /// <param name="name">The option, <c>--port</c>.</param>
+    /// <param name="description">What it does (the help adds the variable's name and the default).</param>
+    /// <param name="parser">Reads and checks a value.</param>
+    /// <param name="defaultValue">The value when neither the option nor the variable is given.</param>
+    /// <param name="environmentVariable">The variable it falls back to, or null.</param>
+    /// <param name="environment">Reads a variable; the process's environment when null.</param>
+    /// <param name="aliases">Other names, <c>-p</c>.</param>
+    public static Option<T> Value<T>(string name, string description, ValueParser<T> parser, T defaultValue, string? environmentVariable = null, Func<string, string?>? environment = null, params string[] aliases)
+    {
+        ArgumentNullException.ThrowIfNull(parser);
+        var read = environment ?? Environment.GetEnvironmentVariable;
+        var option = new Option<T>(name, aliases)
+        {
+            Description = environmentVariable is null ? description : $"{description} ({environmentVariable})",
+            CustomParser = result => Parse(result, name, result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty, parser, defaultValue),
+            DefaultValueFactory = result =>
+                environmentVariable is not null && read(environmentVariable) is { Length: > 0 } text
+                    ? Parse(result, environmentVariable, text, parser, defaultValue)
+                    : defaultValue,
+        };
+        return option;
+    }
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static ValueParser<int> Int(int min, int max) => (string text, out int value, out string expected) =>
+    {
+        expected = max == int.MaxValue ? $"a whole number, {min.ToString(CultureInfo.InvariantCulture)} or more" : $"a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    };
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static ValueParser<long> Long(long min, long max) => (string text, out long value, out string expected) =>
+    {
+        expected = max == long.MaxValue ? $"a whole number, {min.ToString(CultureInfo.InvariantCulture)} or more" : $"a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    };
+
+    /// <summary>A TCP port: 0 to 65535 when 0 (a free port) is allowed, otherwise 1 to 65535.</summary>
+    public static ValueParser<int> Port(bool allowZero) => Int(allowZero ? 0 : 1, 65535);
+
+    /// <summary>A number (decimals allowed) from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static ValueParser<double> Number(double min, double max) => (string text, out double value, out string expected) =>
+    {
+        expected = double.IsPositiveInfinity(max) ? $"a number, {min.ToString(CultureInfo.InvariantCulture)} or more" : $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value) && value >= min && value <= max;
+    };
+
+    /// <summary>One of <paramref name="choices"/>, in any case; the value is the choice as written here.</summary>
+    public static ValueParser<string> OneOf(params string[] choices) => (string text, out string value, out string expected) =>
+    {
+        expected = choices.Length == 2 ? $"{choices[0]} or {choices[1]}" : $"{string.Join(", ", choices[..^1])} or {choices[^1]}";
+        value = choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase)) ?? text;
+        return choices.Contains(value);
+    };
+
+    private static T Parse<T>(ArgumentResult result, string source, string text, ValueParser<T> parser, T fallback)
+    {
+        if (parser(text, out var value, out var expected))
+        {
+            return value;
+        }
+
+        result.AddError($"{source} must be {expected}, not '{text}'.");
+        return fallback;
+    }
+}
