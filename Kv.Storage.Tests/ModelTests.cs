@@ -18,38 +18,32 @@ public class ModelTests
         (1, Gen.Int[17_000, 70_000].Select(n => Enumerable.Repeat((byte)(n % 251), n).ToArray())),
         (1, Gen.Int[70_000, 200_000].Select(n => Enumerable.Repeat((byte)(n % 241), n).ToArray())));
 
+    private static readonly GenOperation<MemoryStore, Dictionary<string, byte[]>> Set = Gen.Select(Keys, Values).Operation<MemoryStore, Dictionary<string, byte[]>>(
+        t => $"Set({t.Item1}, {t.Item2.Length} bytes)",
+        (store, t) => store.Set(Encoding.UTF8.GetBytes(t.Item1), t.Item2),
+        (model, t) => model[t.Item1] = t.Item2);
+
+    private static readonly GenOperation<MemoryStore, Dictionary<string, byte[]>> Remove = Keys.Operation<MemoryStore, Dictionary<string, byte[]>>(
+        k => $"Remove({k})",
+        (store, k) => store.Remove(Encoding.UTF8.GetBytes(k)),
+        (model, k) => model.Remove(k));
+
     [Test]
     public void Sequences_of_operations_match_a_dictionary([Values(1, 32)] int resizeStep)
     {
         var initial = Gen.Const(() => (Stores.Create(resizeStep: resizeStep), new Dictionary<string, byte[]>()));
-        var set = Gen.Select(Keys, Values).Operation<MemoryStore, Dictionary<string, byte[]>>(
-            t => $"Set({t.Item1}, {t.Item2.Length} bytes)",
-            (store, t) => store.Set(Encoding.UTF8.GetBytes(t.Item1), t.Item2),
-            (model, t) => model[t.Item1] = t.Item2);
-        var remove = Keys.Operation<MemoryStore, Dictionary<string, byte[]>>(
-            k => $"Remove({k})",
-            (store, k) => store.Remove(Encoding.UTF8.GetBytes(k)),
-            (model, k) => model.Remove(k));
         var maintain = Gen.Const(0).Operation<MemoryStore, Dictionary<string, byte[]>>(
             _ => "Maintain()",
             (store, _) => store.Maintain(),
             (_, _) => { });
-        Check.SampleModelBased(initial, set, set, set, remove, maintain, equal: Matches, iter: 1000, threads: 1);
+        Check.SampleModelBased(initial, Set, Set, Set, Remove, maintain, equal: Matches, iter: 1000, threads: 1);
     }
 
     [Test]
     public void Concurrent_operations_are_linearizable()
     {
         var initial = Gen.Const(() => (Stores.Create(stripes: 2, resizeStep: 1), new Dictionary<string, byte[]>()));
-        var set = Gen.Select(Keys, Values).Operation<MemoryStore, Dictionary<string, byte[]>>(
-            t => $"Set({t.Item1}, {t.Item2.Length} bytes)",
-            (store, t) => store.Set(Encoding.UTF8.GetBytes(t.Item1), t.Item2),
-            (model, t) => model[t.Item1] = t.Item2);
-        var remove = Keys.Operation<MemoryStore, Dictionary<string, byte[]>>(
-            k => $"Remove({k})",
-            (store, k) => store.Remove(Encoding.UTF8.GetBytes(k)),
-            (model, k) => model.Remove(k));
-        Check.SampleParallel(initial, set, remove, equal: Matches, iter: 300, threads: 1);
+        Check.SampleParallel(initial, Set, Remove, equal: Matches, iter: 300, threads: 1);
     }
 
     // The stores are not disposed here (a parallel sample compares one store with several models): their memory is
