@@ -25,11 +25,9 @@ public static class Program
     private static async Task<int> RunAsync(ServerCommandLine commandLine, ParseResult result)
     {
         KvServerOptions options;
-        int ioThreads;
         try
         {
             options = commandLine.ToOptions(result);
-            ioThreads = commandLine.ResolveIoThreads(result);
         }
         catch (ArgumentException e)
         {
@@ -37,7 +35,10 @@ public static class Program
             return ExitCodes.Error;
         }
 
-        ConfigureSocketEngine(ioThreads);
+        if (options.ResolveTransport() == ServerTransport.Sockets)
+        {
+            ConfigureSocketEngine(options.ResolveEventThreads());
+        }
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .SetMinimumLevel(result.GetValue(commandLine.LogLevel))
             .AddSimpleConsole(console =>

@@ -66,4 +66,13 @@ internal static partial class ServerLog
     [LoggerMessage(38, LogLevel.Critical, "Stopping: the log failed (see above)")]
     public static partial void StoppingOnLogFailure(ILogger logger);
 
+
+    [LoggerMessage(22, LogLevel.Debug, "Connection {ConnectionId} ended: {Operation} failed with errno {Error}")]
+    public static partial void ConnectionSystemCallFailed(ILogger logger, long connectionId, string operation, int error);
+
+    [LoggerMessage(23, LogLevel.Critical, "Event loop {Loop} failed; its connections are lost")]
+    public static partial void EventLoopFailed(ILogger logger, int loop, Exception exception);
+
+    [LoggerMessage(24, LogLevel.Error, "Accepting a connection failed with errno {Error}; accepting pauses for {PauseMilliseconds} ms")]
+    public static partial void AcceptPaused(ILogger logger, int error, int pauseMilliseconds);
 }

@@ -44,10 +44,30 @@ public sealed record KvServerOptions
     public int Backlog { get; init; } = 511;
 
     /// <summary>
+    /// What serves the connections. Default <see cref="ServerTransport.EventLoop"/> where epoll exists (Linux), else
+    /// <see cref="ServerTransport.Sockets"/>; asking for the event loop elsewhere is refused.
+    /// </summary>
+    public ServerTransport? Transport { get; init; }
+
+    /// <summary>
+    /// Event threads: with the event loop, how many loops serve the connections (each on its own thread, which also runs
+    /// their commands); 0 picks half the cores, at least one. The sockets transport takes its thread count from the
+    /// process (<c>kv-server</c> sets it at start, before any socket exists).
+    /// </summary>
+    public int EventThreads { get; init; }
+
+    /// <summary>
     /// The append-only log: where, and when it is fsynced. Null (the default) keeps the store in memory only, and
     /// costs the request path nothing.
     /// </summary>
     public PersistenceOptions? Persistence { get; init; }
+
+    /// <summary>The transport this server uses: <see cref="Transport"/>, or the platform's default.</summary>
+    public ServerTransport ResolveTransport() =>
+        Transport ?? (Networking.EventLoop.Native.IsSupported ? ServerTransport.EventLoop : ServerTransport.Sockets);
+
+    /// <summary>The number of event threads: <see cref="EventThreads"/>, or half the cores (at least one).</summary>
+    public int ResolveEventThreads() => EventThreads > 0 ? EventThreads : Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Checks the options, throwing <see cref="ArgumentException"/> with the name of the first bad one.</summary>
     public void Validate()
@@ -80,6 +100,16 @@ public sealed record KvServerOptions
         if (SendBufferLimit < 1024)
         {
             throw new ArgumentException("The send buffer limit must be at least 1024 bytes.");
+        }
+
+        if (EventThreads < 0)
+        {
+            throw new ArgumentException($"--io-threads must not be negative, not {EventThreads}.");
+        }
+
+        if (Transport == ServerTransport.EventLoop && !Networking.EventLoop.Native.IsSupported)
+        {
+            throw new ArgumentException("--transport epoll needs Linux; use --transport sockets here.");
         }
 
         Persistence?.Validate();

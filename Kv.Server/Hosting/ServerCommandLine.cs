@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Kv.CommandLine;
+using Kv.Server.Networking.EventLoop;
 using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
 
@@ -30,8 +31,10 @@ internal sealed class ServerCommandLine
             Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
         ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
             Seconds, defaults.ShutdownTimeout.TotalSeconds, "KV_SHUTDOWN_TIMEOUT", environment);
-        IoThreads = ToolOptions.Value("--io-threads", "Socket event threads, which also run the commands; 0 picks half the cores, at least 1.",
+        IoThreads = ToolOptions.Value("--io-threads", "Event threads, which also run the commands; 0 picks half the cores, at least 1.",
             ToolOptions.Int(0, 1024), 0, "KV_IO_THREADS", environment);
+        Transport = ToolOptions.Value("--transport", "What serves the connections: epoll (Kv's own event loops; Linux) or sockets (the runtime's socket engine). Default: epoll where it exists.",
+            ToolOptions.OneOf("epoll", "sockets"), Native.IsSupported ? "epoll" : "sockets", "KV_TRANSPORT", environment);
         DataDir = ToolOptions.Value<string?>("--data-dir", "Directory of the append-only log; turns persistence on. Without it the store is in memory only.",
             Directory, null, "KV_DATA_DIR", environment);
         Fsync = ToolOptions.Value("--fsync", "When the log is flushed to disk, as Redis's appendfsync: always (a write is acknowledged once on disk), everysec (at most about a second lost in a crash of the machine), no (left to the OS).",
@@ -44,7 +47,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -65,6 +68,8 @@ internal sealed class ServerCommandLine
     public Option<double> ShutdownTimeout { get; }
 
     public Option<int> IoThreads { get; }
+
+    public Option<string> Transport { get; }
 
     public Option<LogLevel> LogLevel { get; }
 
@@ -87,6 +92,8 @@ internal sealed class ServerCommandLine
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
             IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
+            Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,
+            EventThreads = result.GetValue(IoThreads),
             Persistence = result.GetValue(DataDir) is { } directory
                 ? new PersistenceOptions
                 {
@@ -101,8 +108,6 @@ internal sealed class ServerCommandLine
         return options;
     }
 
-    /// <summary>The number of socket event threads to ask the runtime for.</summary>
-    public int ResolveIoThreads(ParseResult result) => result.GetValue(IoThreads) is var threads and > 0 ? threads : Math.Max(1, Environment.ProcessorCount / 2);
 
     internal static bool ParseAddress(string text, out IPAddress value, out string expected)
     {

@@ -23,8 +23,9 @@ internal enum BatchOutcome
 
 /// <summary>
 /// A connection's synchronous step, without sockets: parse every whole frame in the receive buffer, run each command,
-/// and write its response (or the ERROR for a bad frame) into the send buffer. <see cref="ClientConnection"/> wraps
-/// it with the socket calls; the fuzz harness (Kv.Fuzz) feeds it bytes directly.
+/// and write its response (or the ERROR for a bad frame) into the send buffer. Both transports' connections
+/// (<see cref="EventLoop.LoopConnection"/>, <see cref="Sockets.SocketConnection"/>) wrap it with their socket calls; the
+/// fuzz harness (Kv.Fuzz) feeds it bytes directly.
 /// </summary>
 internal sealed class FrameProcessor
 {

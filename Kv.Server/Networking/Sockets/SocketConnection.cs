@@ -6,15 +6,15 @@ using Kv.Storage.Persistence;
 using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Kv.Server.Networking;
+namespace Kv.Server.Networking.Sockets;
 
 /// <summary>
-/// One client's connection: receive, parse every whole frame, run each command, and send all of that batch's
+/// One client's connection on the runtime's sockets: receive, parse every whole frame, run each command, and send all of that batch's
 /// responses with one socket call. It reads again only once those responses are sent, so a client that stops
 /// reading stops being read (backpressure on its connection alone), and what it can make the server hold is bounded
 /// by the frame limit plus <see cref="Hosting.KvServerOptions.SendBufferLimit"/>.
 /// </summary>
-internal sealed class ClientConnection : IDisposable
+internal sealed class SocketConnection : IDisposable
 {
     private const int InitialBufferSize = 16 * 1024;
     private const int SynchronousReceivesBeforeYield = 16;
@@ -30,16 +30,16 @@ internal sealed class ClientConnection : IDisposable
     private long _lastActivity;
     private int _aborted;
 
-    public ClientConnection(long id, Socket socket, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, ICommitBarrier? commits = null)
+    public SocketConnection(long id, Socket socket, ConnectionServices services)
     {
         Id = id;
         _socket = socket;
-        _logger = logger;
-        _input = new ReceiveBuffer(InitialBufferSize, parser.Limits.MaxFrameBytes);
+        _logger = services.Logger;
+        _input = new ReceiveBuffer(InitialBufferSize, services.Parser.Limits.MaxFrameBytes);
         _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, store, parser, sendBufferLimit, logger);
-        _commits = commits;
-        _commitWaiter = commits is null ? null : new CommitWaiter();
+        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger);
+        _commits = services.Commits;
+        _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
     }
 

@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Kv.Server.Diagnostics;
+
+namespace Kv.Server.Networking.EventLoop;
+
+/// <summary>
+/// One event loop: a thread that waits on an epoll set of non-blocking connections and serves them in turns. Each turn,
+/// every connection that is ready is read once and its whole frames run (a connection with more to give gets its next
+/// share in the next turn: fairness without a scheduler), then every connection with responses is written to. Other
+/// threads reach a loop only by posting work to it (<see cref="Post"/>), which wakes it through an eventfd; everything a
+/// loop's connections own is touched by the loop's thread alone.
+/// </summary>
+internal sealed unsafe class EventLoop : IDisposable
+{
+    private const ulong WakeToken = ulong.MaxValue;
+    private const ulong ListenerToken = ulong.MaxValue - 1;
+    private const int MaxEvents = 256;
+
+    private readonly ConnectionServices _services;
+    private readonly int _epoll;
+    private readonly int _wakeFd;
+    private readonly Thread _thread;
+    private readonly ConcurrentQueue<(Action<object?> Action, object? State)> _posted = new();
+    private readonly List<LoopConnection?> _slots = [];
+    private readonly List<uint> _generations = [];
+    private readonly Stack<int> _freeSlots = new();
+    private readonly List<LoopConnection> _dirty = [];
+    private readonly List<LoopConnection> _again = [];
+    private readonly List<LoopConnection> _lingering = [];
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _idleSweepPeriod;
+    private int _wakePending;
+    private Action? _onListenerReady;
+    private long _nextIdleSweep;
+    private bool _stopping;
+
+    public EventLoop(int index, ConnectionServices services)
+    {
+        Index = index;
+        _services = services;
+        _epoll = Native.CreateEpoll();
+        _wakeFd = Native.CreateEventFd();
+        if (_epoll < 0 || _wakeFd < 0 || Native.Add(_epoll, _wakeFd, Native.EpollIn, WakeToken) != 0)
+        {
+            throw new IOException($"Cannot create an event loop: error {Native.LastError}.");
+        }
+
+        var idle = services.Options.IdleTimeout;
+        _idleSweepPeriod = idle > TimeSpan.Zero ? (long)Math.Clamp(idle.TotalMilliseconds / 4, 10, 1000) : long.MaxValue;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kv-loop-{index}" };
+    }
+
+    public int Index { get; }
+
+    /// <summary>Completes when the loop's thread has ended (after a graceful stop, every connection closed).</summary>
+    public Task Exited => _exited.Task;
+
+    public ConnectionServices Services => _services;
+
+    public bool IsLoopThread => Thread.CurrentThread == _thread;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread, in the next turn.</summary>
+    public void Post(Action<object?> action, object? state)
+    {
+        _posted.Enqueue((action, state));
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            Native.Signal(_wakeFd);
+        }
+    }
+
+    /// <summary>Watches a listening socket; <paramref name="onReady"/> runs on this loop whenever it has connections.</summary>
+    public void WatchListener(int fd, Action onReady)
+    {
+        _onListenerReady = onReady;
+        SetListenerInterest(fd, true);
+    }
+
+    /// <summary>Turns the listener's readiness events on or off (off: accepting pauses, as when out of descriptors).</summary>
+    public void SetListenerInterest(int fd, bool on)
+    {
+        if (Native.Modify(_epoll, fd, on ? Native.EpollIn : 0, ListenerToken) != 0)
+        {
+            Native.Add(_epoll, fd, on ? Native.EpollIn : 0, ListenerToken);
+        }
+    }
+
+    /// <summary>Stops watching the listener (at shutdown).</summary>
+    public void UnwatchListener(int fd)
+    {
+        Native.Remove(_epoll, fd);
+        _onListenerReady = null;
+    }
+
+    /// <summary>Adds a connection to the loop (on the loop's thread) and starts reading it.</summary>
+    public void Register(LoopConnection connection)
+    {
+        int slot;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+            _slots[slot] = connection;
+        }
+        else
+        {
+            slot = _slots.Count;
+            _slots.Add(connection);
+            _generations.Add(0);
+        }
+
+        connection.Token = ((ulong)_generations[slot] << 32) | (uint)slot;
+        if (Native.Add(_epoll, connection.Fd, LoopConnection.ReadInterest, connection.Token) != 0)
+        {
+            connection.Fail("cannot watch the connection", Native.LastError);
+            return;
+        }
+
+        if (_stopping)
+        {
+            connection.BeginStop();
+        }
+    }
+
+    /// <summary>Changes what the loop waits for on a connection.</summary>
+    public void SetInterest(LoopConnection connection, int events)
+    {
+        if (Native.Modify(_epoll, connection.Fd, events, connection.Token) != 0)
+        {
+            connection.Fail("cannot watch the connection", Native.LastError);
+        }
+    }
+
+    /// <summary>Forgets a closed connection (its descriptor is closed by the caller afterwards).</summary>
+    public void Unregister(LoopConnection connection)
+    {
+        Native.Remove(_epoll, connection.Fd);
+        var slot = (int)(uint)connection.Token;
+        if (slot < _slots.Count && ReferenceEquals(_slots[slot], connection))
+        {
+            _slots[slot] = null;
+            _generations[slot]++;
+            _freeSlots.Push(slot);
+        }
+
+        _lingering.Remove(connection);
+        if (_stopping && LiveConnections() == 0)
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>The connection has responses to send at the end of this turn.</summary>
+    public void MarkDirty(LoopConnection connection) => _dirty.Add(connection);
+
+    /// <summary>The connection has received bytes left to process: it gets another share next turn.</summary>
+    public void ProcessNextTurn(LoopConnection connection) => _again.Add(connection);
+
+    /// <summary>The connection is closing after an error and waits, for a moment, for its client to close first.</summary>
+    public void Linger(LoopConnection connection) => _lingering.Add(connection);
+
+    /// <summary>Graceful stop, on the loop's thread: every connection answers what it has received and closes.</summary>
+    public void BeginStop()
+    {
+        _stopping = true;
+        foreach (var connection in Connections())
+        {
+            connection.BeginStop();
+        }
+
+        if (LiveConnections() == 0)
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>Closes every connection at once (the shutdown timeout passed), on the loop's thread.</summary>
+    public void AbortAll()
+    {
+        foreach (var connection in Connections())
+        {
+            connection.Abort();
+        }
+
+        _exited.TrySetResult();
+    }
+
+    public int LiveConnections() => _slots.Count - _freeSlots.Count;
+
+    public void Dispose()
+    {
+        Native.Close(_epoll);
+        Native.Close(_wakeFd);
+    }
+
+    private List<LoopConnection> Connections() => _slots.OfType<LoopConnection>().ToList();
+
+    private void Run()
+    {
+        var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Native.EpollEventSize));
+        try
+        {
+            while (!_exited.Task.IsCompleted)
+            {
+                var timeout = _again.Count > 0 || !_posted.IsEmpty ? 0 : NextTimeout();
+                var count = Native.Wait(_epoll, events, MaxEvents, timeout);
+                if (count < 0)
+                {
+                    if (Native.LastError == Native.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new IOException($"epoll_wait failed: error {Native.LastError}.");
+                }
+
+                Turn(events, count);
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug in the loop itself: every connection it serves is lost; say so loudly and stop the loop.
+            ServerLog.EventLoopFailed(_services.Logger, Index, e);
+            _exited.TrySetException(e);
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+        }
+    }
+
+    private void Turn(byte* events, int count)
+    {
+        // What was left from the last turn goes first, then what is ready now.
+        if (_again.Count > 0)
+        {
+            var again = _again.ToArray();
+            _again.Clear();
+            foreach (var connection in again)
+            {
+                connection.ProcessInput();
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var token = Native.EventData(events, i);
+            if (token == WakeToken)
+            {
+                Volatile.Write(ref _wakePending, 0);
+                Native.Drain(_wakeFd);
+                RunPosted();
+            }
+            else if (token == ListenerToken)
+            {
+                _onListenerReady?.Invoke();
+            }
+            else if (Find(token) is { } connection)
+            {
+                connection.OnEvents(Native.EventMask(events, i));
+            }
+        }
+
+        if (!_posted.IsEmpty)
+        {
+            RunPosted();
+        }
+
+        // Every response of the turn, after every request of the turn.
+        for (var i = 0; i < _dirty.Count; i++)
+        {
+            _dirty[i].EndTurn();
+        }
+
+        _dirty.Clear();
+        RunTimers();
+    }
+
+    private void RunPosted()
+    {
+        while (_posted.TryDequeue(out var item))
+        {
+            item.Action(item.State);
+        }
+    }
+
+    private LoopConnection? Find(ulong token)
+    {
+        var slot = (int)(uint)token;
+        return slot < _slots.Count && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
+    }
+
+    private int NextTimeout()
+    {
+        if (_lingering.Count > 0)
+        {
+            return 50;
+        }
+
+        if (_idleSweepPeriod == long.MaxValue)
+        {
+            return -1;
+        }
+
+        return (int)Math.Clamp(_nextIdleSweep - Environment.TickCount64, 0, _idleSweepPeriod);
+    }
+
+    private void RunTimers()
+    {
+        var now = Environment.TickCount64;
+        for (var i = _lingering.Count - 1; i >= 0; i--)
+        {
+            _lingering[i].CheckLinger(now);
+        }
+
+        if (now < _nextIdleSweep)
+        {
+            return;
+        }
+
+        _nextIdleSweep = now + _idleSweepPeriod;
+        var limit = (long)_services.Options.IdleTimeout.TotalMilliseconds;
+        foreach (var connection in Connections())
+        {
+            if (now - connection.LastActivity > limit)
+            {
+                ServerLog.IdleTimeout(_services.Logger, connection.Id, _services.Options.IdleTimeout);
+                connection.Abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net.Sockets;
+using Kv.Server.Diagnostics;
+
+namespace Kv.Server.Networking.EventLoop;
+
+/// <summary>
+/// Connections served by Kv's own event loops: one <see cref="EventLoop"/> per event thread. The first loop also accepts
+/// (a non-blocking listener in its epoll set) and hands each new connection to the loops in turn, so one connection is
+/// served by one thread for its whole life.
+/// </summary>
+internal sealed class EventLoopTransport : IServerTransport
+{
+    // How long accepting pauses when the process is out of descriptors or memory: the condition passes as connections
+    // close, and an accept retried at once would fail again in a loop.
+    private const int AcceptPauseMilliseconds = 100;
+
+    private readonly ConnectionServices _services;
+    private readonly EventLoop[] _loops;
+    private Socket? _listener;
+    private int _listenerFd;
+    private int _next;
+    private bool _accepting;
+
+    public EventLoopTransport(ConnectionServices services, int threads)
+    {
+        _services = services;
+        _loops = new EventLoop[threads];
+        for (var i = 0; i < threads; i++)
+        {
+            _loops[i] = new EventLoop(i, services);
+        }
+    }
+
+    public void Start(Socket listener)
+    {
+        _listener = listener;
+        listener.Blocking = false;
+        _listenerFd = (int)listener.Handle;
+        _accepting = true;
+        foreach (var loop in _loops)
+        {
+            loop.Start();
+        }
+
+        _loops[0].Post(_ => _loops[0].WatchListener(_listenerFd, Accept), null);
+    }
+
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        var stoppedAccepting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loops[0].Post(_ =>
+        {
+            _accepting = false;
+            _loops[0].UnwatchListener(_listenerFd);
+            stoppedAccepting.SetResult();
+        }, null);
+        await stoppedAccepting.Task.ConfigureAwait(false);
+
+        ServerLog.ShuttingDown(_services.Logger, _services.ConnectionCount);
+        foreach (var loop in _loops)
+        {
+            loop.Post(static state => ((EventLoop)state!).BeginStop(), loop);
+        }
+
+        var exited = Task.WhenAll(_loops.Select(l => l.Exited));
+        try
+        {
+            await exited.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            ServerLog.ShutdownTimedOut(_services.Logger, _services.ConnectionCount);
+            foreach (var loop in _loops)
+            {
+                loop.Post(static state => ((EventLoop)state!).AbortAll(), loop);
+            }
+
+            await exited.ConfigureAwait(false);
+        }
+
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+    }
+
+    // On the first loop, whenever the listener is ready: accept everything that waits, and hand it out.
+    private void Accept()
+    {
+        while (_accepting)
+        {
+            var fd = Native.Accept(_listenerFd);
+            if (fd < 0)
+            {
+                var error = Native.LastError;
+                switch (error)
+                {
+                    case Native.EAGAIN or Native.EINTR:
+                        return;
+                    case Native.ECONNABORTED:
+                        // The client gave up while its connection waited in the backlog.
+                        _services.AcceptAborted();
+                        ServerLog.AcceptAborted(_services.Logger, SocketError.ConnectionAborted);
+                        continue;
+                    default:
+                        // Out of descriptors (EMFILE, ENFILE) or memory: pause accepting instead of spinning on the error.
+                        ServerLog.AcceptPaused(_services.Logger, error, AcceptPauseMilliseconds);
+                        PauseAccepting();
+                        return;
+                }
+            }
+
+            var id = _services.TryAdmit();
+            if (id == 0)
+            {
+                LoopConnection.Refuse(fd, _loops[0]);
+                continue;
+            }
+
+            Native.SetNoDelay(fd);
+            ServerLog.ConnectionAccepted(_services.Logger, id, Native.PeerAddress(fd));
+            var loop = _loops[_next++ % _loops.Length];
+            var connection = new LoopConnection(id, fd, loop);
+            if (loop == _loops[0])
+            {
+                loop.Register(connection);
+            }
+            else
+            {
+                loop.Post(static state => { var c = (LoopConnection)state!; c.Loop.Register(c); }, connection);
+            }
+        }
+    }
+
+    private void PauseAccepting()
+    {
+        var loop = _loops[0];
+        loop.SetListenerInterest(_listenerFd, false);
+        _ = Task.Delay(AcceptPauseMilliseconds).ContinueWith(
+            _ => loop.Post(_ =>
+            {
+                if (_accepting)
+                {
+                    loop.SetListenerInterest(_listenerFd, true);
+                }
+            }, null),
+            TaskScheduler.Default);
+    }
+}

@@ -1,0 +1,430 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Kv.Protocol.Buffers;
+using Kv.Server.Diagnostics;
+using Kv.Storage.Persistence;
+
+namespace Kv.Server.Networking.EventLoop;
+
+/// <summary>
+/// One client's connection on an <see cref="EventLoop"/>: a non-blocking socket read once per turn when ready, its whole
+/// frames run at once (<see cref="FrameProcessor"/>), and the responses sent at the end of the turn. While responses wait
+/// to be sent (a client that does not read) or to be acknowledged by the log, the connection is not read: backpressure on
+/// this connection alone, and what it can make the server hold is bounded by the frame limit plus the send buffer limit.
+/// Everything here runs on the loop's thread.
+/// </summary>
+internal sealed class LoopConnection
+{
+    /// <summary>What the loop waits for while the connection is read: data, or the peer closing.</summary>
+    public const int ReadInterest = Native.EpollIn | Native.EpollRdHup;
+
+    private const int InitialBufferSize = 16 * 1024;
+    private const int WriteInterest = Native.EpollOut;
+    private const int NoInterest = 0;
+    private const long LingerAfterErrorMilliseconds = 1000;
+
+    private readonly EventLoop _loop;
+    private readonly ConnectionServices _services;
+    private readonly ReceiveBuffer _input;
+    private readonly PooledBufferWriter _output;
+    private readonly FrameProcessor _frames;
+    private readonly CommitWaiter? _commitWaiter;
+    private readonly Action? _onCommitted;
+    private ConfiguredValueTaskAwaitable<bool>.ConfiguredValueTaskAwaiter _pendingCommit;
+    private int _interest = ReadInterest;
+    private int _sent;
+    private long _lingerDeadline;
+    private bool _dirty;
+    private bool _queued;
+    private bool _waitingForCommit;
+    private bool _closeAfterFlush;
+    private bool _fatal;
+    private bool _draining;
+    private bool _stopping;
+    private bool _closed;
+    private bool _counted = true;
+
+    public LoopConnection(long id, int fd, EventLoop loop)
+    {
+        Id = id;
+        Fd = fd;
+        _loop = loop;
+        _services = loop.Services;
+        _input = new ReceiveBuffer(InitialBufferSize, _services.Parser.Limits.MaxFrameBytes);
+        _output = new PooledBufferWriter(InitialBufferSize);
+        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger);
+        if (_services.Commits is not null)
+        {
+            _commitWaiter = new CommitWaiter();
+            _onCommitted = () => _loop.Post(static state => ((LoopConnection)state!).OnCommitted(), this);
+        }
+
+        LastActivity = Environment.TickCount64;
+    }
+
+    public long Id { get; }
+
+    public int Fd { get; }
+
+    public EventLoop Loop => _loop;
+
+    /// <summary>The loop's token for this connection's epoll events.</summary>
+    public ulong Token { get; set; }
+
+    /// <summary>When a byte was last received or sent (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastActivity { get; private set; }
+
+    public void OnEvents(int events)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        if (_draining)
+        {
+            DrainAfterError();
+            return;
+        }
+
+        if ((events & Native.EpollOut) != 0 && _interest == WriteInterest)
+        {
+            if (!Flush())
+            {
+                return;
+            }
+
+            AfterFlushed();
+            return;
+        }
+
+        if (_interest == ReadInterest && (events & (Native.EpollIn | Native.EpollRdHup | Native.EpollHup | Native.EpollErr)) != 0)
+        {
+            Read();
+        }
+    }
+
+    /// <summary>
+    /// A connection over the limit: it is told so, then closed once its client closes or after the linger time. It is not
+    /// counted among the server's connections.
+    /// </summary>
+    public static void Refuse(int fd, EventLoop loop)
+    {
+        var connection = new LoopConnection(0, fd, loop) { _counted = false, _fatal = true };
+        loop.Register(connection);
+        connection._output.Write(loop.Services.TooManyConnectionsResponse.Span);
+        connection._dirty = true;
+        loop.MarkDirty(connection);
+    }
+
+    /// <summary>Runs the whole frames received, unless responses are still waiting to go out.</summary>
+    public void ProcessInput()
+    {
+        _queued = false;
+        if (_closed || _waitingForCommit || _sent < _output.WrittenCount && _interest == WriteInterest)
+        {
+            return;
+        }
+
+        var outcome = _frames.Process();
+        if (_output.WrittenCount > _sent && !_dirty)
+        {
+            _dirty = true;
+            _loop.MarkDirty(this);
+        }
+
+        switch (outcome)
+        {
+            case BatchOutcome.NeedMoreData:
+                if (_stopping)
+                {
+                    CloseWhenSent();
+                }
+
+                break;
+            case BatchOutcome.SendBufferFull:
+                // The rest of what was received gets its turn after these responses are sent.
+                QueueForNextTurn();
+                break;
+            default:
+                _fatal = true;
+                break;
+        }
+    }
+
+    /// <summary>At the end of a turn: sends the turn's responses, once the log has acknowledged the writes they follow.</summary>
+    public void EndTurn()
+    {
+        _dirty = false;
+        if (_closed)
+        {
+            return;
+        }
+
+        if (_services.Commits is { } commits)
+        {
+            var wait = commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false).GetAwaiter();
+            if (!wait.IsCompleted)
+            {
+                _pendingCommit = wait;
+                _waitingForCommit = true;
+                SetInterest(NoInterest);
+                wait.UnsafeOnCompleted(_onCommitted!);
+                return;
+            }
+
+            if (!wait.GetResult())
+            {
+                ServerLog.ClosedOnLogFailure(_services.Logger, Id);
+                Close();
+                return;
+            }
+        }
+
+        SendAndGoOn();
+    }
+
+    /// <summary>Graceful shutdown: answer what was received, including what waits in the kernel, then close.</summary>
+    public void BeginStop()
+    {
+        _stopping = true;
+        if (_closed || _waitingForCommit || _draining)
+        {
+            return;
+        }
+
+        while (!_closed && !_queued && _interest == ReadInterest && ReceiveOnce() > 0)
+        {
+            ProcessInput();
+        }
+
+        CloseWhenSent();
+    }
+
+    /// <summary>Closes at once, with a reset (as the sockets transport's abort does): idle timeout, shutdown timeout.</summary>
+    public void Abort()
+    {
+        if (!_closed)
+        {
+            Native.SetAbortiveClose(Fd);
+            Close();
+        }
+    }
+
+    /// <summary>A system call failed in a way that ends the connection.</summary>
+    public void Fail(string what, int error)
+    {
+        ServerLog.ConnectionSystemCallFailed(_services.Logger, Id, what, error);
+        Close();
+    }
+
+    /// <summary>After an error answer: closes once the client has closed its side, or the linger time is over.</summary>
+    public void CheckLinger(long now)
+    {
+        if (now >= _lingerDeadline)
+        {
+            Close();
+        }
+    }
+
+    private void Read()
+    {
+        var received = ReceiveOnce();
+        if (received > 0)
+        {
+            ProcessInput();
+        }
+        else if (received == 0)
+        {
+            // The client closed its side: whole frames were run; answer them, then close.
+            if (_input.Length > 0)
+            {
+                ServerLog.ClosedMidFrame(_services.Logger, Id, _input.Length);
+            }
+
+            CloseWhenSent();
+        }
+    }
+
+    // Returns the bytes received, 0 when the peer closed, -1 when nothing is there now (or the connection failed).
+    private long ReceiveOnce()
+    {
+        var received = Native.Receive(Fd, _input.GetFreeSpace().Span);
+        if (received > 0)
+        {
+            LastActivity = Environment.TickCount64;
+            _input.Commit((int)received);
+            return received;
+        }
+
+        if (received == 0)
+        {
+            return 0;
+        }
+
+        var error = Native.LastError;
+        if (error is not (Native.EAGAIN or Native.EINTR))
+        {
+            Fail("receive", error);
+        }
+
+        return -1;
+    }
+
+    private void SendAndGoOn()
+    {
+        if (!Flush())
+        {
+            return;
+        }
+
+        AfterFlushed();
+    }
+
+    private void OnCommitted()
+    {
+        _waitingForCommit = false;
+        if (_closed)
+        {
+            return;
+        }
+
+        if (!_pendingCommit.GetResult())
+        {
+            ServerLog.ClosedOnLogFailure(_services.Logger, Id);
+            Close();
+            return;
+        }
+
+        SendAndGoOn();
+    }
+
+    // Sends what is pending; false when the client cannot take it all now (or the connection closed).
+    private bool Flush()
+    {
+        while (_sent < _output.WrittenCount)
+        {
+            var sent = Native.Send(Fd, _output.WrittenSpan.Slice(_sent));
+            if (sent > 0)
+            {
+                _sent += (int)sent;
+                LastActivity = Environment.TickCount64;
+                continue;
+            }
+
+            var error = Native.LastError;
+            if (error == Native.EINTR)
+            {
+                continue;
+            }
+
+            if (error == Native.EAGAIN)
+            {
+                SetInterest(WriteInterest);
+            }
+            else
+            {
+                Fail("send", error);
+            }
+
+            return false;
+        }
+
+        _output.Reset();
+        _sent = 0;
+        return true;
+    }
+
+    private void AfterFlushed()
+    {
+        if (_fatal)
+        {
+            // The error answer is out: send FIN, then read and discard briefly, so that closing with unread input (which
+            // makes the kernel send RST) does not destroy the answer before the client reads it.
+            Native.ShutdownWrite(Fd);
+            _draining = true;
+            _lingerDeadline = Environment.TickCount64 + LingerAfterErrorMilliseconds;
+            SetInterest(ReadInterest);
+            _loop.Linger(this);
+            return;
+        }
+
+        if (_closeAfterFlush)
+        {
+            Close();
+            return;
+        }
+
+        SetInterest(ReadInterest);
+        if (_input.Length > 0 && !_queued)
+        {
+            ProcessInput();
+        }
+    }
+
+    private void CloseWhenSent()
+    {
+        _closeAfterFlush = true;
+        if (!_dirty && !_waitingForCommit && !_queued && _sent == _output.WrittenCount)
+        {
+            Close();
+        }
+    }
+
+    private void DrainAfterError()
+    {
+        Span<byte> scratch = stackalloc byte[4096];
+        while (true)
+        {
+            var received = Native.Receive(Fd, scratch);
+            if (received > 0)
+            {
+                continue;
+            }
+
+            if (received == 0 || Native.LastError is not (Native.EAGAIN or Native.EINTR))
+            {
+                Close();
+            }
+
+            return;
+        }
+    }
+
+    private void QueueForNextTurn()
+    {
+        if (!_queued)
+        {
+            _queued = true;
+            _loop.ProcessNextTurn(this);
+        }
+    }
+
+    private void SetInterest(int events)
+    {
+        if (_interest != events && !_closed)
+        {
+            _interest = events;
+            _loop.SetInterest(this, events);
+        }
+    }
+
+    private void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        _loop.Unregister(this);
+        Native.Close(Fd);
+        _input.Dispose();
+        _output.Dispose();
+        if (_counted)
+        {
+            _services.Closed();
+            ServerLog.ConnectionClosed(_services.Logger, Id, _frames.Requests);
+        }
+    }
+}
