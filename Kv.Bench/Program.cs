@@ -32,10 +32,10 @@ public static class Program
         var csv = new Option<bool>("--csv") { Description = "Print results as CSV." };
         var json = new Option<bool>("--json") { Description = "Print results as JSON." };
         var perSecond = new Option<bool>("--per-second") { Description = "Also print each second's responses and highest latency (text output)." };
-        var ioThreads = ToolOptions.Value("--io-threads", "Socket event threads for the generator (0: one).", ToolOptions.Int(0, 64), 0);
+        var threads = ToolOptions.Value("--threads", "Load threads, each an event loop over its share of the connections.", ToolOptions.Int(1, 64), 1);
 
         var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
-        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, ioThreads })
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
         {
             root.Options.Add(option);
         }
@@ -63,13 +63,11 @@ public static class Program
                 SequentialKeys = result.GetValue(sequential),
                 Verify = result.GetValue(verify),
                 ServerPid = result.GetValue(serverPid),
+                Threads = result.GetValue(threads),
                 Protocol = proto == "resp" ? new RespWireProtocol() : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion)),
             };
             var operations = result.GetValue(tests)!;
 
-            var threads = result.GetValue(ioThreads);
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", Math.Max(1, threads).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
             var results = new List<TestResult>();
             var asCsv = result.GetValue(csv);

@@ -34,6 +34,9 @@ internal sealed record BenchOptions
 
     public IWireProtocol Protocol { get; init; } = new KvWireProtocol(Kv.Protocol.ProtocolVersion.V1);
 
+    /// <summary>Load threads, each an event loop over its share of the connections.</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>A server process whose CPU time is read from /proc around each test.</summary>
     public int? ServerPid { get; init; }
 }

@@ -1,36 +1,54 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
+using CommunityToolkit.HighPerformance.Buffers;
 using HdrHistogram;
 using Kv.Bench.Wire;
+using Kv.Epoll;
 
 namespace Kv.Bench.Load;
 
 /// <summary>
-/// One connection's load: send a batch of <see cref="BenchOptions.Pipeline"/> requests in one write, read all their
-/// responses, and record each one's latency from the batch's send, as redis-benchmark does with <c>-P</c>.
+/// One connection's load, driven by a <see cref="LoadLoop"/> on a non-blocking socket: send a batch of
+/// <see cref="BenchOptions.Pipeline"/> requests in one write, read all their responses as they come, record each one's
+/// latency from the batch's send (as redis-benchmark does with <c>-P</c>), then send the next batch.
 /// </summary>
 internal sealed class ConnectionWorker : IDisposable
 {
     private readonly Socket _socket;
     private readonly BenchOptions _options;
     private readonly Operation _operation;
+    private readonly RunState _state;
     private readonly Random _random;
-    private readonly ArrayBufferWriter<byte> _requests = new(64 * 1024);
+    private readonly ArrayPoolBufferWriter<byte> _requests = new(64 * 1024);
     private readonly long[] _batchKeys;
+    private readonly byte[] _key = new byte[Keyspace.KeyLength];
+    private readonly byte[] _value;
     private byte[] _received = new byte[64 * 1024];
     private int _receivedStart;
     private int _receivedEnd;
+    private int _sent;
+    private int _batch;
+    private int _answered;
+    private long _started;
+    private long _measureStart;
     private uint _nextRequestId;
 
-    private ConnectionWorker(Socket socket, BenchOptions options, Operation operation, int seed)
+    private ConnectionWorker(Socket socket, BenchOptions options, Operation operation, RunState state, int seed)
     {
         _socket = socket;
         _options = options;
         _operation = operation;
+        _state = state;
         _random = new Random(seed);
         _batchKeys = new long[options.Pipeline];
+        _value = new byte[options.ValueSize];
+        Fd = (int)socket.Handle;
     }
+
+    public int Fd { get; }
+
+    /// <summary>True once the worker has stopped sending (the run is over for it) and has no response outstanding.</summary>
+    public bool Done { get; private set; }
 
     public LongHistogram Latency { get; } = new(TimeSpan.FromMinutes(1).Ticks * (Stopwatch.Frequency / TimeSpan.TicksPerSecond), 3);
 
@@ -44,124 +62,129 @@ internal sealed class ConnectionWorker : IDisposable
 
     public long VerifyFailures { get; private set; }
 
-    public static async Task<ConnectionWorker> ConnectAsync(BenchOptions options, Operation operation, int seed, CancellationToken cancellationToken)
+    public static ConnectionWorker Connect(BenchOptions options, Operation operation, RunState state, int seed)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(options.Host, options.Port, cancellationToken).ConfigureAwait(false);
+            socket.Connect(options.Host, options.Port);
+            socket.Blocking = false;
         }
-        catch
+        catch (SocketException e)
         {
             socket.Dispose();
-            throw;
+
+            // The plain reason: the caller names the address once.
+            throw new IOException(new SocketException((int)e.SocketErrorCode).Message, e);
         }
 
-        return new ConnectionWorker(socket, options, operation, seed);
+        return new ConnectionWorker(socket, options, operation, state, seed);
     }
 
-    public async Task RunAsync(RunState state)
+    /// <summary>Starts the next batch, unless the run is over for this worker.</summary>
+    /// <returns>False when nothing was sent: the worker is done.</returns>
+    public bool StartBatch()
     {
-        var keyBuffer = new byte[Keyspace.KeyLength];
-        var valueBuffer = new byte[_options.ValueSize];
+        var phase = _state.Phase;
+        _batch = _options.Pipeline;
+        if (phase == RunPhase.Stopped || (phase == RunPhase.Measuring && _state.Counted && (_batch = _state.Claim(_batch)) == 0))
+        {
+            Done = true;
+            return false;
+        }
+
+        _measureStart = phase == RunPhase.Measuring ? _state.MeasureStart : -1;
+        _requests.Clear();
+        for (var i = 0; i < _batch; i++)
+        {
+            var id = _options.SequentialKeys ? _state.NextSequentialKey() : _random.NextInt64(_options.Keyspace);
+            _batchKeys[i] = id;
+            Keyspace.WriteKey(_key, id);
+            if (_operation == Operation.Set)
+            {
+                Keyspace.WriteValue(_value, _key);
+            }
+
+            _options.Protocol.WriteRequest(_requests, _operation, _nextRequestId++, _key, _operation == Operation.Set ? _value : default);
+        }
+
+        _answered = 0;
+        _sent = 0;
+        _started = Stopwatch.GetTimestamp();
+        return true;
+    }
+
+    /// <summary>Sends what is left of the batch; false while the socket cannot take it all.</summary>
+    public bool Send()
+    {
+        while (_sent < _requests.WrittenCount)
+        {
+            var sent = Native.Send(Fd, _requests.WrittenSpan.Slice(_sent));
+            if (sent > 0)
+            {
+                _sent += (int)sent;
+                continue;
+            }
+
+            if (Native.LastError is Native.EAGAIN or Native.EINTR)
+            {
+                return false;
+            }
+
+            throw new IOException($"The connection failed while sending (errno {Native.LastError}).");
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads what has arrived and counts the responses; true when the batch is fully answered.</summary>
+    public bool Receive()
+    {
         while (true)
         {
-            var phase = state.Phase;
-            if (phase == RunPhase.Stopped)
+            var received = Native.Receive(Fd, FreeSpace());
+            if (received > 0)
             {
-                return;
-            }
-
-            var measuring = phase == RunPhase.Measuring;
-            var batch = _options.Pipeline;
-            if (measuring && state.Counted && (batch = state.Claim(batch)) == 0)
-            {
-                return;
-            }
-
-            WriteBatch(state, batch, keyBuffer, valueBuffer);
-            var started = Stopwatch.GetTimestamp();
-            var pending = _requests.WrittenMemory;
-            while (!pending.IsEmpty)
-            {
-                pending = pending.Slice(await _socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false));
-            }
-
-            var answered = 0;
-            while (true)
-            {
-                answered = ReadResponses(answered, batch, started, measuring ? state.MeasureStart : -1, keyBuffer);
-                if (answered == batch)
+                _receivedEnd += (int)received;
+                if (ReadResponses())
                 {
-                    break;
+                    return true;
                 }
 
-                var received = await _socket.ReceiveAsync(FreeSpace(), SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    throw new IOException("The server closed the connection.");
-                }
-
-                _receivedEnd += received;
+                continue;
             }
 
-            if (measuring)
+            if (received == 0)
             {
-                Measured += batch;
+                throw new IOException("The server closed the connection.");
             }
+
+            if (Native.LastError is Native.EAGAIN or Native.EINTR)
+            {
+                return false;
+            }
+
+            throw new IOException($"The connection failed while receiving (errno {Native.LastError}).");
         }
     }
 
     public void Dispose() => _socket.Dispose();
 
-    private void WriteBatch(RunState state, int batch, byte[] key, byte[] value)
+    // Counts the whole responses received; true when the batch is complete.
+    private bool ReadResponses()
     {
-        _requests.ResetWrittenCount();
-        for (var i = 0; i < batch; i++)
+        while (_answered < _batch && _options.Protocol.TryReadResponse(_received.AsSpan(_receivedStart, _receivedEnd - _receivedStart), out var consumed, out var outcome, out var payload))
         {
-            var id = _options.SequentialKeys ? state.NextSequentialKey() : _random.NextInt64(_options.Keyspace);
-            _batchKeys[i] = id;
-            Keyspace.WriteKey(key, id);
-            if (_operation == Operation.Set)
-            {
-                Keyspace.WriteValue(value, key);
-            }
-
-            _options.Protocol.WriteRequest(_requests, _operation, _nextRequestId++, key, _operation == Operation.Set ? value : default);
-        }
-    }
-
-    // measureStart is -1 while warming up: nothing is recorded.
-    private int ReadResponses(int answered, int batch, long started, long measureStart, byte[] key)
-    {
-        while (answered < batch && _options.Protocol.TryReadResponse(_received.AsSpan(_receivedStart, _receivedEnd - _receivedStart), out var consumed, out var outcome, out var payload))
-        {
-            if (measureStart >= 0)
+            if (_measureStart >= 0)
             {
                 var now = Stopwatch.GetTimestamp();
-                Latency.RecordValue(now - started);
-                Seconds.Record(measureStart, now, now - started);
-                switch (outcome)
-                {
-                    case Outcome.Error:
-                        Errors++;
-                        break;
-                    case Outcome.Miss:
-                        Misses++;
-                        break;
-                    case Outcome.Ok when _options.Verify && _operation == Operation.Get:
-                        Keyspace.WriteKey(key, _batchKeys[answered]);
-                        if (!Keyspace.IsValueOf(payload, key, _options.ValueSize))
-                        {
-                            VerifyFailures++;
-                        }
-
-                        break;
-                }
+                Latency.RecordValue(now - _started);
+                Seconds.Record(_measureStart, now, now - _started);
+                Tally(outcome, payload);
             }
 
             _receivedStart += consumed;
-            answered++;
+            _answered++;
         }
 
         if (_receivedStart == _receivedEnd)
@@ -169,10 +192,41 @@ internal sealed class ConnectionWorker : IDisposable
             _receivedStart = _receivedEnd = 0;
         }
 
-        return answered;
+        if (_answered < _batch)
+        {
+            return false;
+        }
+
+        if (_measureStart >= 0)
+        {
+            Measured += _batch;
+        }
+
+        return true;
     }
 
-    private Memory<byte> FreeSpace()
+    private void Tally(Outcome outcome, ReadOnlySpan<byte> payload)
+    {
+        switch (outcome)
+        {
+            case Outcome.Error:
+                Errors++;
+                break;
+            case Outcome.Miss:
+                Misses++;
+                break;
+            case Outcome.Ok when _options.Verify && _operation == Operation.Get:
+                Keyspace.WriteKey(_key, _batchKeys[_answered]);
+                if (!Keyspace.IsValueOf(payload, _key, _options.ValueSize))
+                {
+                    VerifyFailures++;
+                }
+
+                break;
+        }
+    }
+
+    private Span<byte> FreeSpace()
     {
         if (_receivedEnd == _received.Length)
         {
@@ -188,6 +242,6 @@ internal sealed class ConnectionWorker : IDisposable
             }
         }
 
-        return _received.AsMemory(_receivedEnd);
+        return _received.AsSpan(_receivedEnd);
     }
 }

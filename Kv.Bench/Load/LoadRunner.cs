@@ -9,16 +9,25 @@ internal sealed class LoadRunner(BenchOptions options)
 {
     public async Task<TestResult> RunAsync(Operation operation, CancellationToken cancellationToken)
     {
+        var state = new RunState(options.Duration is null ? options.Requests : null, options.Keyspace);
         var workers = new ConnectionWorker[options.Connections];
         try
         {
             for (var i = 0; i < workers.Length; i++)
             {
-                workers[i] = await ConnectionWorker.ConnectAsync(options, operation, seed: (i * 7919) + (int)operation, cancellationToken).ConfigureAwait(false);
+                workers[i] = ConnectionWorker.Connect(options, operation, state, seed: (i * 7919) + (int)operation);
             }
 
-            var state = new RunState(options.Duration is null ? options.Requests : null, options.Keyspace);
-            var running = workers.Select(w => Task.Run(() => w.RunAsync(state), cancellationToken)).ToArray();
+            // The connections dealt out to the loops in turn.
+            var loops = Enumerable.Range(0, Math.Max(1, options.Threads))
+                .Select(l => new LoadLoop(l, workers.Where((_, i) => i % Math.Max(1, options.Threads) == l).ToList()))
+                .ToArray();
+            foreach (var loop in loops)
+            {
+                loop.Start();
+            }
+
+            var running = loops.Select(l => l.Done).ToArray();
             if (options.Warmup > TimeSpan.Zero)
             {
                 await Task.WhenAny(Task.Delay(options.Warmup, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Kv.Epoll;
 using System.Net;
 using Kv.Protocol;
 using Kv.Storage.Persistence;
@@ -64,7 +65,7 @@ public sealed record KvServerOptions
 
     /// <summary>The transport this server uses: <see cref="Transport"/>, or the platform's default.</summary>
     public ServerTransport ResolveTransport() =>
-        Transport ?? (Networking.EventLoop.Native.IsSupported ? ServerTransport.EventLoop : ServerTransport.Sockets);
+        Transport ?? (Kv.Epoll.Native.IsSupported ? ServerTransport.EventLoop : ServerTransport.Sockets);
 
     /// <summary>The number of event threads: <see cref="EventThreads"/>, or half the cores (at least one).</summary>
     public int ResolveEventThreads() => EventThreads > 0 ? EventThreads : Math.Max(1, Environment.ProcessorCount / 2);
@@ -107,7 +108,7 @@ public sealed record KvServerOptions
             throw new ArgumentException($"--io-threads must not be negative, not {EventThreads}.");
         }
 
-        if (Transport == ServerTransport.EventLoop && !Networking.EventLoop.Native.IsSupported)
+        if (Transport == ServerTransport.EventLoop && !Kv.Epoll.Native.IsSupported)
         {
             throw new ArgumentException("--transport epoll needs Linux; use --transport sockets here.");
         }

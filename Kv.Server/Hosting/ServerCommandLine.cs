@@ -1,8 +1,9 @@
+using Kv.Epoll;
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Kv.CommandLine;
-using Kv.Server.Networking.EventLoop;
+
 using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using Kv.Epoll;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Kv.Server.Diagnostics;

@@ -1,3 +1,4 @@
+using Kv.Epoll;
 using System.Net.Sockets;
 using Kv.Server.Diagnostics;
 

@@ -1,3 +1,4 @@
+using Kv.Epoll;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Kv.Protocol.Buffers;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Runtime.InteropServices;
 
-namespace Kv.Server.Networking.EventLoop;
+namespace Kv.Epoll;
 
 /// <summary>
-/// The Linux system calls the event loop makes: epoll, eventfd, and non-blocking socket reads and writes on raw file
+/// The Linux system calls Kv's event loops make: epoll, eventfd, and non-blocking socket reads and writes on raw file
 /// descriptors, without the runtime's socket engine in between. Each returns the call's result; a negative one leaves the
 /// error number in <see cref="Marshal.GetLastPInvokeError"/>.
 /// </summary>
