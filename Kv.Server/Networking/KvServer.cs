@@ -126,9 +126,16 @@ public sealed class KvServer : IAsyncDisposable
         _listener = listener;
         _endPoint = (IPEndPoint)listener.LocalEndPoint!;
         _services = new ConnectionServices(_options, Store, _log, _logger);
-        _transport = Transport == ServerTransport.EventLoop
-            ? new EventLoop.EventLoopTransport(_services, _options.ResolveEventThreads())
-            : new Sockets.SocketTransport(_services);
+        if (Transport == ServerTransport.EventLoop)
+        {
+            // The loops commit each turn's writes themselves (write, and fsync under `always`), then answer.
+            _log?.UseCallerCommits();
+            _transport = new EventLoop.EventLoopTransport(_services, _options.ResolveEventThreads());
+        }
+        else
+        {
+            _transport = new Sockets.SocketTransport(_services);
+        }
         ServerLog.Listening(_logger, _endPoint);
         _transport.Start(listener);
     }

@@ -205,6 +205,12 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
         return wait;
     }
 
+    /// <inheritdoc />
+    public bool Commit() => _writer.Commit();
+
+    /// <inheritdoc />
+    public void UseCallerCommits() => _writer.CallerCommits = true;
+
     /// <summary>Compacts the log now (or after the compaction under way), for tests and operators.</summary>
     /// <returns>Completes when a compaction that started after this call has replaced the log; faults if it failed.</returns>
     public Task CompactAsync() => _compaction.RequestAsync();

@@ -15,4 +15,18 @@ public interface ICommitBarrier
     /// <param name="waiter">The caller's reusable waiter; one wait at a time per waiter.</param>
     /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>
     ValueTask<bool> WaitForCommitAsync(CommitWaiter waiter);
+
+    /// <summary>
+    /// The same promise kept on the caller's thread, for an event loop at the end of its turn: writes what was applied so
+    /// far and, under <c>always</c>, fsyncs it, before returning (an fsync that another caller made meanwhile counts). A
+    /// caller that uses this must say so first (<see cref="UseCallerCommits"/>).
+    /// </summary>
+    /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>
+    bool Commit();
+
+    /// <summary>
+    /// Says that callers will commit themselves (<see cref="Commit"/>): writes no longer wake a thread of the log's own
+    /// to write them. Call once, before the first write.
+    /// </summary>
+    void UseCallerCommits();
 }

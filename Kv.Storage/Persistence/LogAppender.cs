@@ -65,7 +65,10 @@ internal sealed class LogAppender : IDisposable
     /// back with <see cref="Return"/> once written.
     /// </summary>
     /// <param name="end">The position after the batch's last byte.</param>
-    /// <param name="sleepIfEmpty">When nothing was appended, mark the writer asleep: the next append returns true.</param>
+    /// <param name="sleepIfEmpty">
+    /// When nothing was appended, mark the writer asleep: the next append returns true. Otherwise appends never do (the
+    /// writer is awake, or callers commit themselves).
+    /// </param>
     public ArrayPoolBufferWriter<byte> Take(out long end, bool sleepIfEmpty)
     {
         lock (_lock)

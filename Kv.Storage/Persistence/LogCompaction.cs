@@ -40,6 +40,18 @@ internal sealed class LogCompaction : IDisposable
     /// <summary>How many compactions replaced the log.</summary>
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>True while a finished copy waits for the writer to switch files.</summary>
+    public bool HasSwitchPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _switch is not null;
+            }
+        }
+    }
+
     /// <summary>True while a requested compaction waits to start: the writer must not sleep on it.</summary>
     public bool HasPendingRequest
     {

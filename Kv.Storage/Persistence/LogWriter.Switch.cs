@@ -38,7 +38,7 @@ internal sealed partial class LogWriter
             Volatile.Write(ref _written, end);
             if (_options.Fsync == FsyncPolicy.Always)
             {
-                Sync();
+                SyncHeld();
             }
 
             return;

@@ -4,10 +4,13 @@ using Microsoft.Extensions.Logging;
 namespace Kv.Storage.Persistence;
 
 /// <summary>
-/// The log's writer thread, and group commit: it takes what was appended, writes it to the file with one call per batch,
-/// fsyncs as the <see cref="FsyncPolicy"/> says, and publishes the acknowledged position to the waiters (whose
-/// connections then resume on their own threads: this thread only writes and syncs). It also carries out the file
-/// switch at the end of a compaction (<c>LogWriter.Switch.cs</c>).
+/// Writing the log, and group commit. One write path (<see cref="Commit"/>, under a lock) takes what was appended,
+/// writes it to the file with one call, fsyncs as the <see cref="FsyncPolicy"/> says, and publishes the acknowledged
+/// position; it also carries out the file switch at the end of a compaction (<c>LogWriter.Switch.cs</c>). Two kinds of
+/// callers use it: an event loop at the end of each turn, on its own thread (<see cref="CallerCommits"/>: group commit
+/// without a hand-off, as Redis's event loop does), and the log's writer thread for waiters (connections on the runtime's
+/// sockets: this thread only writes and syncs; the waiters resume on the log's resumer thread). The writer thread also
+/// makes the once-a-second fsync of <c>everysec</c>, outside the lock, so that it never holds up a loop.
 /// </summary>
 /// <remarks>
 /// A position is appended, then written (in the file, in the operating system's hands), then durable (fsynced).
@@ -33,6 +36,7 @@ internal sealed partial class LogWriter : IDisposable
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _writeLock = new();
     private LogFile _file;
     private long _written;
     private long _durable;
@@ -72,6 +76,12 @@ internal sealed partial class LogWriter : IDisposable
 
     public bool IsWriterThread => Thread.CurrentThread == _thread;
 
+    /// <summary>
+    /// True when callers commit themselves (<see cref="Commit"/> at the end of each event-loop turn): appends do not wake
+    /// the writer thread, which is left to the timed fsync of <c>everysec</c> and to compaction. Set before any append.
+    /// </summary>
+    public bool CallerCommits { get; set; }
+
     /// <summary>Test hook: runs before each write ("write") and fsync ("sync") of the log; throwing fails it.</summary>
     internal Action<string>? IoFault { get; set; }
 
@@ -104,60 +114,68 @@ internal sealed partial class LogWriter : IDisposable
         _wake.Dispose();
     }
 
+    /// <summary>
+    /// Writes everything appended so far, and fsyncs it under <c>always</c>, on the caller's thread; other callers wait
+    /// meanwhile, and one whose writes were covered by another's fsync returns at once.
+    /// </summary>
+    /// <returns>True when what was appended is acknowledged; false when the log failed.</returns>
+    public bool Commit()
+    {
+        if (_failure is not null)
+        {
+            return false;
+        }
+
+        try
+        {
+            WritePending(_options.Fsync == FsyncPolicy.Always, sleepIfEmpty: false);
+            return true;
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return false;
+        }
+    }
+
     private void Run()
     {
         try
         {
             while (true)
             {
-                if (_options.Fsync == FsyncPolicy.Always)
+                if (_options.Fsync == FsyncPolicy.Always && !CallerCommits)
                 {
                     MaybeGather();
                 }
 
                 var stopping = _stopRequested;
-                var switchRequest = _compaction.TakeSwitch();
-                var idle = !stopping && switchRequest is null && !_compaction.HasPendingRequest;
-                var batch = _appender.Take(out var end, sleepIfEmpty: idle);
-                var count = batch.WrittenCount;
+                var idle = !stopping && !_compaction.HasSwitchPending && !_compaction.HasPendingRequest;
+                var sync = _options.Fsync == FsyncPolicy.Always && !CallerCommits;
+                var count = WritePending(sync, sleepIfEmpty: idle && !CallerCommits);
                 if (count == 0 && idle)
                 {
-                    _appender.Return(batch);
                     Sleep();
                     continue;
-                }
-
-                if (switchRequest is not null)
-                {
-                    Switch(switchRequest, batch.WrittenSpan, end);
-                }
-                else if (count > 0)
-                {
-                    _file.Append(batch.WrittenSpan, IoFault);
-                    Volatile.Write(ref _written, end);
-                    Interlocked.Increment(ref _writes);
-                    if (_options.Fsync == FsyncPolicy.Always || (_options.Fsync == FsyncPolicy.EverySecond && SyncDue()))
-                    {
-                        Sync();
-                    }
-                }
-
-                _appender.Return(batch);
-                var released = _waiters.Acknowledge(AcknowledgedPosition, out var stillWaiting);
-                if (released > 0)
-                {
-                    _participants.Add(released + stillWaiting);
                 }
 
                 if (stopping && count == 0)
                 {
                     // Graceful shutdown: whatever the policy, what was written reaches the disk.
-                    Sync();
-                    _waiters.Acknowledge(AcknowledgedPosition, out _);
+                    lock (_writeLock)
+                    {
+                        SyncHeld();
+                        _waiters.Acknowledge(AcknowledgedPosition, out _);
+                    }
+
                     return;
                 }
 
-                _compaction.MaybeStart(_file, Written);
+                if (_options.Fsync == FsyncPolicy.EverySecond && SyncDue())
+                {
+                    SyncInBackground();
+                }
+
                 if (_options.Fsync != FsyncPolicy.Always && count > 0)
                 {
                     // Not marked as sleeping: appends do not wake it; control requests (Wake) do.
@@ -169,6 +187,48 @@ internal sealed partial class LogWriter : IDisposable
         catch (Exception e)
         {
             Fail(e);
+        }
+    }
+
+    // The one write path. Returns the bytes written.
+    private int WritePending(bool sync, bool sleepIfEmpty)
+    {
+        lock (_writeLock)
+        {
+            var switchRequest = _compaction.TakeSwitch();
+            var batch = _appender.Take(out var end, sleepIfEmpty && switchRequest is null);
+            var count = batch.WrittenCount;
+            try
+            {
+                if (switchRequest is not null)
+                {
+                    Switch(switchRequest, batch.WrittenSpan, end);
+                }
+                else if (count > 0)
+                {
+                    _file.Append(batch.WrittenSpan, IoFault);
+                    Volatile.Write(ref _written, end);
+                    Interlocked.Increment(ref _writes);
+                }
+            }
+            finally
+            {
+                _appender.Return(batch);
+            }
+
+            if (sync)
+            {
+                SyncHeld();
+            }
+
+            var released = _waiters.Acknowledge(AcknowledgedPosition, out var stillWaiting);
+            if (released > 0)
+            {
+                _participants.Add(released + stillWaiting);
+            }
+
+            _compaction.MaybeStart(_file, Written);
+            return count;
         }
     }
 
@@ -207,14 +267,14 @@ internal sealed partial class LogWriter : IDisposable
         _appender.MarkAwake();
         if (_options.Fsync == FsyncPolicy.EverySecond && SyncDue())
         {
-            Sync();
-            _waiters.Acknowledge(AcknowledgedPosition, out _);
+            SyncInBackground();
         }
     }
 
     private bool SyncDue() => Written > Durable && Environment.TickCount64 - _lastSync >= EverySecondMilliseconds;
 
-    private void Sync()
+    // With the write lock held: what is written becomes durable before anyone is acknowledged at it.
+    private void SyncHeld()
     {
         var written = Written;
         if (written == Durable)
@@ -223,9 +283,42 @@ internal sealed partial class LogWriter : IDisposable
         }
 
         _file.Sync(IoFault);
+        MarkDurable(written);
+    }
+
+    // The timed fsync of everysec, without the write lock: writes (by the loops) go on while it runs, and what it makes
+    // durable is what was written when it began. A file switched away meanwhile was fsynced by the switch.
+    private void SyncInBackground()
+    {
+        LogFile file;
+        long written;
+        lock (_writeLock)
+        {
+            file = _file;
+            written = Written;
+        }
+
+        if (written == Durable)
+        {
+            return;
+        }
+
+        file.Sync(IoFault);
+        lock (_writeLock)
+        {
+            if (ReferenceEquals(file, _file) && written > Durable)
+            {
+                MarkDurable(written);
+                _waiters.Acknowledge(AcknowledgedPosition, out _);
+            }
+        }
+    }
+
+    private void MarkDurable(long position)
+    {
         _lastSync = Environment.TickCount64;
         Interlocked.Increment(ref _syncs);
-        Volatile.Write(ref _durable, written);
+        Volatile.Write(ref _durable, position);
     }
 
     // A failed write or fsync leaves the file in an unknown state (after a failed fsync, Linux may have dropped the dirty

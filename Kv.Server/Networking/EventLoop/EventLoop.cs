@@ -250,8 +250,10 @@ internal sealed unsafe class EventLoop : IDisposable
             var token = Native.EventData(events, i);
             if (token == WakeToken)
             {
-                Volatile.Write(ref _wakePending, 0);
+                // Drained before the flag is cleared: a post that comes in between either finds the flag still set (and
+                // is run below) or signals again after it is cleared; the other order could lose its wake-up.
                 Native.Drain(_wakeFd);
+                Volatile.Write(ref _wakePending, 0);
                 RunPosted();
             }
             else if (token == ListenerToken)
@@ -269,13 +271,19 @@ internal sealed unsafe class EventLoop : IDisposable
             RunPosted();
         }
 
-        // Every response of the turn, after every request of the turn.
-        for (var i = 0; i < _dirty.Count; i++)
+        // Every response of the turn, after every request of the turn, and with persistence after the turn's writes are
+        // acknowledged: written, and under `always` fsynced, here on the loop's thread (one fsync for the whole turn, and
+        // for the other loops' turns that end meanwhile).
+        if (_dirty.Count > 0)
         {
-            _dirty[i].EndTurn();
-        }
+            var committed = _services.Commits?.Commit() ?? true;
+            for (var i = 0; i < _dirty.Count; i++)
+            {
+                _dirty[i].EndTurn(committed);
+            }
 
-        _dirty.Clear();
+            _dirty.Clear();
+        }
         RunTimers();
     }
 

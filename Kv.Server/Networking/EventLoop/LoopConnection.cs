@@ -1,17 +1,16 @@
 using Kv.Epoll;
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
-using Kv.Storage.Persistence;
 
 namespace Kv.Server.Networking.EventLoop;
 
 /// <summary>
 /// One client's connection on an <see cref="EventLoop"/>: a non-blocking socket read once per turn when ready, its whole
-/// frames run at once (<see cref="FrameProcessor"/>), and the responses sent at the end of the turn. While responses wait
-/// to be sent (a client that does not read) or to be acknowledged by the log, the connection is not read: backpressure on
-/// this connection alone, and what it can make the server hold is bounded by the frame limit plus the send buffer limit.
+/// frames run at once (<see cref="FrameProcessor"/>), and the responses sent at the end of the turn (with persistence,
+/// once the loop has committed the turn's writes). While responses wait to be sent (a client that does not read), the
+/// connection is not read: backpressure on this connection alone, and what it can make the server hold is bounded by the
+/// frame limit plus the send buffer limit.
 /// Everything here runs on the loop's thread.
 /// </summary>
 internal sealed class LoopConnection
@@ -29,15 +28,11 @@ internal sealed class LoopConnection
     private readonly ReceiveBuffer _input;
     private readonly PooledBufferWriter _output;
     private readonly FrameProcessor _frames;
-    private readonly CommitWaiter? _commitWaiter;
-    private readonly Action? _onCommitted;
-    private ConfiguredValueTaskAwaitable<bool>.ConfiguredValueTaskAwaiter _pendingCommit;
     private int _interest = ReadInterest;
     private int _sent;
     private long _lingerDeadline;
     private bool _dirty;
     private bool _queued;
-    private bool _waitingForCommit;
     private bool _closeAfterFlush;
     private bool _fatal;
     private bool _draining;
@@ -54,11 +49,6 @@ internal sealed class LoopConnection
         _input = new ReceiveBuffer(InitialBufferSize, _services.Parser.Limits.MaxFrameBytes);
         _output = new PooledBufferWriter(InitialBufferSize);
         _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger);
-        if (_services.Commits is not null)
-        {
-            _commitWaiter = new CommitWaiter();
-            _onCommitted = () => _loop.Post(static state => ((LoopConnection)state!).OnCommitted(), this);
-        }
 
         LastActivity = Environment.TickCount64;
     }
@@ -122,7 +112,7 @@ internal sealed class LoopConnection
     public void ProcessInput()
     {
         _queued = false;
-        if (_closed || _waitingForCommit || _sent < _output.WrittenCount && _interest == WriteInterest)
+        if (_closed || _sent < _output.WrittenCount && _interest == WriteInterest)
         {
             return;
         }
@@ -153,8 +143,11 @@ internal sealed class LoopConnection
         }
     }
 
-    /// <summary>At the end of a turn: sends the turn's responses, once the log has acknowledged the writes they follow.</summary>
-    public void EndTurn()
+    /// <summary>
+    /// At the end of a turn: sends the turn's responses, once the loop has committed the turn's writes; closes without
+    /// them when the log failed, since nothing more may be acknowledged.
+    /// </summary>
+    public void EndTurn(bool committed)
     {
         _dirty = false;
         if (_closed)
@@ -162,34 +155,24 @@ internal sealed class LoopConnection
             return;
         }
 
-        if (_services.Commits is { } commits)
+        if (!committed)
         {
-            var wait = commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false).GetAwaiter();
-            if (!wait.IsCompleted)
-            {
-                _pendingCommit = wait;
-                _waitingForCommit = true;
-                SetInterest(NoInterest);
-                wait.UnsafeOnCompleted(_onCommitted!);
-                return;
-            }
-
-            if (!wait.GetResult())
-            {
-                ServerLog.ClosedOnLogFailure(_services.Logger, Id);
-                Close();
-                return;
-            }
+            ServerLog.ClosedOnLogFailure(_services.Logger, Id);
+            Close();
+            return;
         }
 
-        SendAndGoOn();
+        if (Flush())
+        {
+            AfterFlushed();
+        }
     }
 
     /// <summary>Graceful shutdown: answer what was received, including what waits in the kernel, then close.</summary>
     public void BeginStop()
     {
         _stopping = true;
-        if (_closed || _waitingForCommit || _draining)
+        if (_closed || _draining)
         {
             return;
         }
@@ -272,34 +255,6 @@ internal sealed class LoopConnection
         return -1;
     }
 
-    private void SendAndGoOn()
-    {
-        if (!Flush())
-        {
-            return;
-        }
-
-        AfterFlushed();
-    }
-
-    private void OnCommitted()
-    {
-        _waitingForCommit = false;
-        if (_closed)
-        {
-            return;
-        }
-
-        if (!_pendingCommit.GetResult())
-        {
-            ServerLog.ClosedOnLogFailure(_services.Logger, Id);
-            Close();
-            return;
-        }
-
-        SendAndGoOn();
-    }
-
     // Sends what is pending; false when the client cannot take it all now (or the connection closed).
     private bool Flush()
     {
@@ -366,7 +321,7 @@ internal sealed class LoopConnection
     private void CloseWhenSent()
     {
         _closeAfterFlush = true;
-        if (!_dirty && !_waitingForCommit && !_queued && _sent == _output.WrittenCount)
+        if (!_dirty && !_queued && _sent == _output.WrittenCount)
         {
             Close();
         }
