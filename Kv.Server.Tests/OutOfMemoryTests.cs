@@ -19,9 +19,8 @@ public class OutOfMemoryTests
     public async Task A_write_without_memory_gets_an_error_and_the_connection_and_the_old_value_stay()
     {
         using var store = new MemoryStore(new MemoryStoreOptions { MemoryLimit = 8 * MiB });
-        await using var server = new KvServer(new KvServerOptions { BindAddress = IPAddress.Loopback, Port = 0 }, store);
-        server.Start();
-        using var connection = await WireConnection.ConnectAsync(server.EndPoint);
+        await using var server = InProcessServer.Start(store: store);
+        using var connection = await server.ConnectAsync();
 
         var original = Filled(MiB, 0xA1);
         (await connection.ExecuteAsync(Command.Set("A"u8.ToArray(), original, ProtocolVersion.V1, 1))).Status.Should().Be(ResponseStatus.Ok);

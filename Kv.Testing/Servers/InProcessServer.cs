@@ -33,12 +33,24 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>Log entries at Error level or above: unexpected connection failures, accept failures.</summary>
     public IReadOnlyCollection<string> Errors => _capture.Errors;
 
+    /// <summary>
+    /// The transport the test servers use: <c>KV_TRANSPORT</c> (<c>epoll</c> or <c>sockets</c>), read as <c>kv-server</c>
+    /// reads it (server processes started by a test inherit it), so that CI runs the same suites over both; the platform's
+    /// default when unset.
+    /// </summary>
+    public static ServerTransport? TestTransport { get; } = Environment.GetEnvironmentVariable("KV_TRANSPORT") switch
+    {
+        "sockets" => ServerTransport.Sockets,
+        "epoll" => ServerTransport.EventLoop,
+        _ => null,
+    };
+
     /// <summary>Starts a server on a free loopback port.</summary>
-    /// <param name="configure">Changes to the default options (a free port on loopback).</param>
+    /// <param name="configure">Changes to the default options (a free port on loopback, the test transport).</param>
     /// <param name="store">A store to serve, which the caller disposes; a new one owned by the server when null.</param>
     public static InProcessServer Start(Func<KvServerOptions, KvServerOptions>? configure = null, MemoryStore? store = null)
     {
-        var options = new KvServerOptions { BindAddress = IPAddress.Loopback, Port = 0 };
+        var options = new KvServerOptions { BindAddress = IPAddress.Loopback, Port = 0, Transport = TestTransport };
         options = configure?.Invoke(options) ?? options;
         var capture = new ErrorCapture();
         var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(capture));

@@ -36,7 +36,8 @@ internal sealed unsafe class EventLoop : IDisposable
     private long _nextIdleSweep;
     private bool _stopping;
 
-    public EventLoop(int index, ConnectionServices services)
+    /// <summary>Creates a loop; its thread is named <c>kv-loop-PORT-INDEX</c> (the server's port), as tools show it.</summary>
+    public EventLoop(int index, int port, ConnectionServices services)
     {
         Index = index;
         _services = services;
@@ -49,7 +50,7 @@ internal sealed unsafe class EventLoop : IDisposable
 
         var idle = services.Options.IdleTimeout;
         _idleSweepPeriod = idle > TimeSpan.Zero ? (long)Math.Clamp(idle.TotalMilliseconds / 4, 10, 1000) : long.MaxValue;
-        _thread = new Thread(Run) { IsBackground = true, Name = $"kv-loop-{index}" };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kv-loop-{port}-{index}" };
     }
 
     public int Index { get; }

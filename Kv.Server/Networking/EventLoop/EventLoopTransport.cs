@@ -16,7 +16,8 @@ internal sealed class EventLoopTransport : IServerTransport
     private const int AcceptPauseMilliseconds = 100;
 
     private readonly ConnectionServices _services;
-    private readonly EventLoop[] _loops;
+    private readonly int _threads;
+    private EventLoop[] _loops = [];
     private Socket? _listener;
     private int _listenerFd;
     private int _next;
@@ -25,16 +26,14 @@ internal sealed class EventLoopTransport : IServerTransport
     public EventLoopTransport(ConnectionServices services, int threads)
     {
         _services = services;
-        _loops = new EventLoop[threads];
-        for (var i = 0; i < threads; i++)
-        {
-            _loops[i] = new EventLoop(i, services);
-        }
+        _threads = threads;
     }
 
     public void Start(Socket listener)
     {
         _listener = listener;
+        var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        _loops = Enumerable.Range(0, _threads).Select(i => new EventLoop(i, port, _services)).ToArray();
         listener.Blocking = false;
         _listenerFd = (int)listener.Handle;
         _accepting = true;
