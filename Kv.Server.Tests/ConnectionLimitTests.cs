@@ -27,6 +27,23 @@ public class ConnectionLimitTests
     }
 
     [Test]
+    public async Task An_idle_timeout_of_zero_keeps_idle_connections_open()
+    {
+        // Zero turns the idle timeout off (--idle-timeout 0): a connection quiet for a while is still served.
+        await using var server = InProcessServer.Start(o => o with { IdleTimeout = TimeSpan.Zero });
+        using var quiet = await server.ConnectAsync();
+        using var other = await server.ConnectAsync();
+        (await quiet.ExecuteAsync(Command.Ping("first"))).PayloadText.Should().Be("first");
+        for (var i = 0; i < 5; i++)
+        {
+            await Task.Delay(60);
+            (await other.ExecuteAsync(Command.Ping("tick"))).PayloadText.Should().Be("tick");
+        }
+
+        (await quiet.ExecuteAsync(Command.Ping("still here"))).PayloadText.Should().Be("still here");
+    }
+
+    [Test]
     public async Task Connections_over_the_limit_are_refused_with_an_error_and_accepted_again_once_others_close()
     {
         await using var server = InProcessServer.Start(o => o with { MaxConnections = 3 });

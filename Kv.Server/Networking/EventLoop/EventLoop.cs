@@ -325,7 +325,8 @@ internal sealed unsafe class EventLoop : IDisposable
             _lingering[i].CheckLinger(now);
         }
 
-        if (now < _nextIdleSweep)
+        // An idle timeout of zero is off: no sweep at all (a sweep with a zero limit would close every quiet connection).
+        if (_idleSweepPeriod == long.MaxValue || now < _nextIdleSweep)
         {
             return;
         }
