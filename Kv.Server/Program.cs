@@ -52,6 +52,9 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
+        // The request path compiled before the first client comes (it is a few hundred requests to a scratch server).
+        await StartupWarmup.RunAsync(options).ConfigureAwait(false);
+
         await using var server = new KvServer(options, loggerFactory: loggerFactory);
         try
         {
