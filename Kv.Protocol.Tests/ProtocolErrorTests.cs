@@ -100,7 +100,8 @@ public class ProtocolErrorTests
         // The wire numbers of the error codes never change (docs/protocol.md, "Error codes").
         Enum.GetValues<ProtocolErrorCode>().Select(c => ((ushort)c, c.ToString())).Should().Equal(
             (0, "None"), (1, "UnsupportedVersion"), (2, "UnknownCommand"), (3, "StringTooLarge"), (4, "FrameTooLarge"),
-            (5, "MalformedFrame"), (6, "UnknownStatus"), (7, "TooManyConnections"), (8, "ServerError"), (9, "OutOfMemory"));
+            (5, "MalformedFrame"), (6, "UnknownStatus"), (7, "TooManyConnections"), (8, "ServerError"), (9, "OutOfMemory"),
+            (10, "WriteRefused"));
     }
 
     private static ProtocolError Error(bool isRequest, string hex)

@@ -45,6 +45,7 @@ public class SpecExampleTests
         ["v1.error-unknown-command"] = Response.Error("unknown command 9", V1, 9, ProtocolErrorCode.UnknownCommand),
         ["v1.error-too-many-connections"] = Response.Error("too many connections", V1, 0, ProtocolErrorCode.TooManyConnections),
         ["v1.error-out-of-memory"] = Response.Error("out of memory", V1, 2, ProtocolErrorCode.OutOfMemory),
+        ["v1.error-write-refused"] = Response.Error("writes refused", V1, 2, ProtocolErrorCode.WriteRefused),
     };
 
     private static IEnumerable<TestCaseData> VersionExamples() =>

@@ -49,6 +49,7 @@ public readonly struct ProtocolError
         ProtocolErrorCode.TooManyConnections => "too many connections",
         ProtocolErrorCode.ServerError => "server error",
         ProtocolErrorCode.OutOfMemory => "out of memory",
+        ProtocolErrorCode.WriteRefused => "writes refused",
         _ => $"protocol error {(ushort)Code} ({Detail})",
     };
 }

@@ -41,4 +41,11 @@ public enum ProtocolErrorCode : ushort
     /// key keeps its previous value. Reads and removals still work.
     /// </summary>
     OutOfMemory = 9,
+
+    /// <summary>
+    /// The server refuses writes for now, because it cannot make them durable (its disk is full): the write was not
+    /// applied, except one already in flight when the disk filled, which may be applied in memory and may yet reach the
+    /// disk. Reads go on, and writes are accepted again once the disk has room.
+    /// </summary>
+    WriteRefused = 10,
 }

@@ -35,6 +35,7 @@ public sealed class MemoryStore : IDisposable
     private readonly long[] _writesSeen;
     private bool _disposed;
     private IStoreWriteObserver? _observer;
+    private volatile string? _writesRefused;
 
     /// <summary>Creates an empty store with the default options.</summary>
     public MemoryStore()
@@ -135,8 +136,10 @@ public sealed class MemoryStore : IDisposable
     /// (<see cref="Observe"/>), if any, while the key's stripe is still locked.
     /// </summary>
     /// <exception cref="StoreOutOfMemoryException">The write needed memory the store could not have; nothing changed.</exception>
+    /// <exception cref="StoreWriteRefusedException">The store refuses writes for now (<see cref="RefuseWrites"/>); nothing changed.</exception>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        ThrowIfWritesRefused();
         var hash = _hasher.Hash(key);
         StripeFor(hash).Set(key, hash, value, _observer);
     }
@@ -146,8 +149,10 @@ public sealed class MemoryStore : IDisposable
     /// observer (<see cref="Observe"/>), if any, is told, while the key's stripe is still locked.
     /// </summary>
     /// <returns>True when the key existed.</returns>
+    /// <exception cref="StoreWriteRefusedException">The store refuses writes for now (<see cref="RefuseWrites"/>); nothing changed.</exception>
     public bool Remove<TState>(ReadOnlySpan<byte> key, ValueReader<TState>? reader, TState state)
     {
+        ThrowIfWritesRefused();
         var hash = _hasher.Hash(key);
         return StripeFor(hash).Remove(key, hash, reader, state, _observer);
     }
@@ -155,6 +160,24 @@ public sealed class MemoryStore : IDisposable
     /// <summary>Removes a key without reading its value.</summary>
     /// <returns>True when the key existed.</returns>
     public bool Remove(ReadOnlySpan<byte> key) => Remove<object?>(key, null, null);
+
+    /// <summary>Why the store refuses writes now (<see cref="RefuseWrites"/>), or null when it accepts them.</summary>
+    public string? WritesRefusedReason => _writesRefused;
+
+    /// <summary>
+    /// Refuses every later write (<see cref="Set"/>, <see cref="Remove{TState}"/>) with a
+    /// <see cref="StoreWriteRefusedException"/> carrying <paramref name="reason"/>, until <see cref="AcceptWrites"/>;
+    /// reads go on. The append-only log does this while its disk is full. A write already under way when this is called
+    /// may still be applied.
+    /// </summary>
+    public void RefuseWrites(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        _writesRefused = reason;
+    }
+
+    /// <summary>Accepts writes again after <see cref="RefuseWrites"/>.</summary>
+    public void AcceptWrites() => _writesRefused = null;
 
     /// <summary>
     /// Tells <paramref name="observer"/> of every write the store applies from now on, under the key's stripe lock, so
@@ -254,6 +277,14 @@ public sealed class MemoryStore : IDisposable
             }
 
             return remaining;
+        }
+    }
+
+    private void ThrowIfWritesRefused()
+    {
+        if (_writesRefused is { } reason)
+        {
+            throw new StoreWriteRefusedException(reason);
         }
     }
 

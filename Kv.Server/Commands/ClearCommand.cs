@@ -1,11 +1,12 @@
 using Kv.Protocol;
+using Kv.Storage;
 
 namespace Kv.Server.Commands;
 
 /// <summary>
 /// CLEAR key: removes the key and answers its value. For a missing key, version 0 answers OK with an empty string
 /// (as the reference does) and version 1 answers NOT_FOUND. A CLEAR of a missing key changes nothing (and so is not
-/// logged).
+/// logged). While the store refuses writes (a full disk), the answer is ERROR WriteRefused.
 /// </summary>
 internal static class ClearCommand
 {
@@ -13,8 +14,16 @@ internal static class ClearCommand
 
     private static void Execute(scoped in CommandView command, CommandContext context)
     {
-        if (context.Store.Remove(command.Key, CommandContext.WriteValueAsOk, context))
+        try
         {
+            if (context.Store.Remove(command.Key, CommandContext.WriteValueAsOk, context))
+            {
+                return;
+            }
+        }
+        catch (StoreWriteRefusedException e)
+        {
+            context.WriteError(ProtocolErrorCode.WriteRefused, e.Message);
             return;
         }
 

@@ -6,6 +6,7 @@ namespace Kv.Server.Commands;
 internal static class CommandDispatcher
 {
     private static readonly CommandHandler[] Handlers = Index(Commands);
+    private static readonly bool[] Writes = [.. Enumerable.Range(0, Handlers.Length).Select(kind => CommandTable.Find((CommandKind)kind)?.IsWrite ?? false)];
 
     /// <summary>Every command the server runs, each declared in its own file.</summary>
     public static IReadOnlyList<ServerCommand> Commands => [GetCommand.Definition, SetCommand.Definition, ClearCommand.Definition, PingCommand.Definition];
@@ -17,6 +18,9 @@ internal static class CommandDispatcher
         // The parser completes only commands of the protocol's table, and every one of those has a handler (checked below).
         Handlers[(ushort)command.Kind](command, context);
     }
+
+    /// <summary>True when the command can change the store.</summary>
+    public static bool IsWrite(CommandKind kind) => Writes[(ushort)kind];
 
     private static CommandHandler[] Index(IReadOnlyList<ServerCommand> commands)
     {

@@ -6,7 +6,8 @@ namespace Kv.Server.Commands;
 /// <summary>
 /// SET key value: stores the value, replacing any other. Version 0 answers OK with the key (as the reference does);
 /// version 1 answers OK with an empty body. When the store has no memory for the write, nothing changes and the answer
-/// is ERROR OutOfMemory (in version 0, an ERROR with the same message); the connection stays open.
+/// is ERROR OutOfMemory (in version 0, an ERROR with the same message); while the store refuses writes (a full disk), the
+/// answer is ERROR WriteRefused. The connection stays open.
 /// </summary>
 internal static class SetCommand
 {
@@ -21,6 +22,11 @@ internal static class SetCommand
         catch (StoreOutOfMemoryException e)
         {
             context.WriteError(ProtocolErrorCode.OutOfMemory, e.Message);
+            return;
+        }
+        catch (StoreWriteRefusedException e)
+        {
+            context.WriteError(ProtocolErrorCode.WriteRefused, e.Message);
             return;
         }
 

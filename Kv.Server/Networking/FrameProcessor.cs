@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Commands;
@@ -29,6 +31,8 @@ internal enum BatchOutcome
 /// </summary>
 internal sealed class FrameProcessor
 {
+    private static readonly byte[] NotDurable = "writes refused: the disk is full; this write is applied in memory but was not made durable, and may yet reach the disk"u8.ToArray();
+
     private readonly long _connectionId;
     private readonly ReceiveBuffer _input;
     private readonly PooledBufferWriter _output;
@@ -36,10 +40,15 @@ internal sealed class FrameProcessor
     private readonly CommandContext _context;
     private readonly int _sendBufferLimit;
     private readonly ILogger _logger;
+
+    // With persistence: where the responses to writes since the last commit start in the send buffer, so that they can be
+    // taken back if the commit says the writes are not durable.
+    private readonly List<int>? _uncommittedWrites;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false)
     {
+        _uncommittedWrites = persistent ? [] : null;
         _connectionId = connectionId;
         _input = input;
         _output = output;
@@ -61,6 +70,11 @@ internal sealed class FrameProcessor
             switch (status)
             {
                 case ParseStatus.Complete:
+                    if (_uncommittedWrites is not null && CommandDispatcher.IsWrite(command.Kind))
+                    {
+                        _uncommittedWrites.Add(_output.WrittenCount);
+                    }
+
                     CommandDispatcher.Execute(command, _context);
                     _input.Consume(command.FrameLength);
                     _requests++;
@@ -86,6 +100,44 @@ internal sealed class FrameProcessor
                     continue;
             }
         }
+    }
+
+    /// <summary>The writes answered so far are acknowledged (committed): their responses stand.</summary>
+    public void WritesCommitted() => _uncommittedWrites?.Clear();
+
+    /// <summary>
+    /// The log could not make the writes answered since the last commit durable (a full disk): each OK among their
+    /// responses, still unsent, becomes ERROR WriteRefused; the other responses stay as they are.
+    /// </summary>
+    public void RefuseUncommittedWrites()
+    {
+        if (_uncommittedWrites is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var written = _output.WrittenSpan;
+        using var copy = MemoryOwner<byte>.Allocate(written.Length);
+        written.CopyTo(copy.Span);
+        _output.Reset();
+        var from = 0;
+        foreach (var start in _uncommittedWrites)
+        {
+            _output.Write(copy.Span[from..start]);
+            ResponseParser.Default.TryParse(copy.Span[start..], out var response, out _);
+            from = start + response.FrameLength;
+            if (response.Status == ResponseStatus.Ok)
+            {
+                ResponseEncoder.Encode(_output, response.Version, ResponseStatus.Error, response.RequestId, NotDurable, ProtocolErrorCode.WriteRefused);
+            }
+            else
+            {
+                _output.Write(copy.Span[start..from]);
+            }
+        }
+
+        _output.Write(copy.Span[from..]);
+        _uncommittedWrites.Clear();
     }
 
     // A frame of an unknown version, or any version-0 error, is answered in version 0: the peer may speak nothing else.

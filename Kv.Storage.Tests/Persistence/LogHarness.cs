@@ -26,20 +26,24 @@ internal sealed class LogHarness : IDisposable
 
     public AppendOnlyLog Log { get; }
 
-    /// <summary>SET, then wait as a connection would; returns the acknowledgement (false: the log failed).</summary>
+    /// <summary>SET, then wait as a connection would; returns true when acknowledged.</summary>
     public ValueTask<bool> SetAsync(string key, string value, CommitWaiter waiter) => SetAsync(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), waiter);
 
-    public ValueTask<bool> SetAsync(byte[] key, byte[] value, CommitWaiter waiter)
+    public async ValueTask<bool> SetAsync(byte[] key, byte[] value, CommitWaiter waiter) =>
+        await SetOutcomeAsync(key, value, waiter) == CommitOutcome.Acknowledged;
+
+    /// <summary>SET, then wait as a connection would; returns what the log said.</summary>
+    public ValueTask<CommitOutcome> SetOutcomeAsync(byte[] key, byte[] value, CommitWaiter waiter)
     {
         Store.Set(key, value);
         return Log.WaitForCommitAsync(waiter);
     }
 
-    /// <summary>CLEAR, then wait as a connection would.</summary>
-    public ValueTask<bool> ClearAsync(string key, CommitWaiter waiter)
+    /// <summary>CLEAR, then wait as a connection would; returns true when acknowledged.</summary>
+    public async ValueTask<bool> ClearAsync(string key, CommitWaiter waiter)
     {
         Store.Remove(Encoding.UTF8.GetBytes(key));
-        return Log.WaitForCommitAsync(waiter);
+        return await Log.WaitForCommitAsync(waiter) == CommitOutcome.Acknowledged;
     }
 
     public void Dispose()

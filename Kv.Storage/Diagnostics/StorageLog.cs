@@ -34,4 +34,19 @@ internal static partial class StorageLog
 
     [LoggerMessage(40, LogLevel.Warning, "Could not flush directory {Directory} to disk ({Reason}): a crash of the machine may lose the data directory's entry")]
     public static partial void DirectorySyncFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(41, LogLevel.Error, "The disk is full: the log {Path} cannot be written ({Reason}). Writes are refused (reads go on) until space is freed; the {Bytes} byte(s) not yet written are kept and retried every {RetryMilliseconds} ms")]
+    public static partial void DiskFull(ILogger logger, string path, string reason, long bytes, int retryMilliseconds);
+
+    [LoggerMessage(42, LogLevel.Warning, "The log {Path} is written again after {Milliseconds} ms of a full disk: writes are accepted")]
+    public static partial void DiskFullOver(ILogger logger, string path, long milliseconds);
+
+    [LoggerMessage(43, LogLevel.Critical, "Closing with a full disk: {Bytes} byte(s) of writes could not be written to the log {Path} and are lost")]
+    public static partial void UnwrittenAtClose(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(44, LogLevel.Information, "Tightened the permissions of {Path} to {Mode}: the data is readable by its owner only")]
+    public static partial void PermissionsTightened(ILogger logger, string path, string mode);
+
+    [LoggerMessage(45, LogLevel.Warning, "Compaction postponed: it needs about {LiveBytes} bytes and the disk has {FreeBytes} free")]
+    public static partial void CompactionPostponed(ILogger logger, long liveBytes, long freeBytes);
 }

@@ -47,7 +47,7 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
         _appender = new LogAppender(replay.ValidLength);
         _waiters = new CommitWaiters(replay.ValidLength);
         _compaction = new LogCompaction(options, store, directory, logger);
-        _writer = new LogWriter(options, _appender, _waiters, _compaction, directory, file, logger);
+        _writer = new LogWriter(options, _appender, _waiters, _compaction, directory, file, store, logger);
         _compaction.Attach(_writer);
     }
 
@@ -62,6 +62,12 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
 
     /// <summary>True once a write or fsync of the log has failed: nothing more is acknowledged.</summary>
     public bool IsFailed => _writer.IsFailed;
+
+    /// <summary>
+    /// True while the disk is full: the log keeps what it could not write and retries, and the store refuses writes
+    /// (<see cref="MemoryStore.WritesRefusedReason"/>) until the disk has room again.
+    /// </summary>
+    public bool IsDiskFull => _writer.IsDiskFull;
 
     /// <summary>Completes when the log fails (never otherwise).</summary>
     public Task Failed => _writer.Failed;
@@ -178,21 +184,21 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
     /// <summary>
     /// Under <c>always</c>: completes once every write appended so far is fsynced, which covers the caller's writes and
     /// every write its reads saw. Otherwise at once, unless the writer is more than 64 MiB behind (then once it has caught
-    /// up: backpressure).
+    /// up: backpressure). While the disk is full, what is not written yet is <see cref="CommitOutcome.NotDurable"/>.
     /// </summary>
-    public ValueTask<bool> WaitForCommitAsync(CommitWaiter waiter)
+    public ValueTask<CommitOutcome> WaitForCommitAsync(CommitWaiter waiter)
     {
         ArgumentNullException.ThrowIfNull(waiter);
         if (_writer.IsFailed)
         {
             // Appends are dropped once the log has failed, without moving the position: nothing is acknowledged.
-            return ValueTask.FromResult(false);
+            return ValueTask.FromResult(CommitOutcome.Failed);
         }
 
         var needed = _appender.Appended;
-        if (_options.Fsync != FsyncPolicy.Always && needed - _writer.Written <= MaxBacklogBytes)
+        if (_options.Fsync != FsyncPolicy.Always && needed - _writer.Written <= MaxBacklogBytes && !_writer.IsDiskFull)
         {
-            return ValueTask.FromResult(true);
+            return ValueTask.FromResult(CommitOutcome.Acknowledged);
         }
 
         var wait = _waiters.Wait(waiter, needed);
@@ -206,7 +212,7 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
     }
 
     /// <inheritdoc />
-    public bool Commit() => _writer.Commit();
+    public CommitOutcome Commit() => _writer.Commit();
 
     /// <inheritdoc />
     public void UseCallerCommits() => _writer.CallerCommits = true;

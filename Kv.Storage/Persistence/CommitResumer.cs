@@ -11,8 +11,8 @@ internal sealed class CommitResumer : IDisposable
     private readonly Lock _lock = new();
     private readonly ManualResetEventSlim _ready = new(false, 0);
     private readonly Thread _thread;
-    private List<(CommitWaiter Waiter, bool Acknowledged)> _pending = [];
-    private List<(CommitWaiter Waiter, bool Acknowledged)> _resuming = [];
+    private List<(CommitWaiter Waiter, CommitOutcome Outcome)> _pending = [];
+    private List<(CommitWaiter Waiter, CommitOutcome Outcome)> _resuming = [];
     private bool _stopping;
 
     public CommitResumer()
@@ -25,13 +25,13 @@ internal sealed class CommitResumer : IDisposable
     public bool IsResumerThread => Thread.CurrentThread == _thread;
 
     /// <summary>Queues waits to complete.</summary>
-    public void Resume(List<CommitWaiter> waiters, bool acknowledged)
+    public void Resume(List<CommitWaiter> waiters, CommitOutcome outcome)
     {
         lock (_lock)
         {
             foreach (var waiter in waiters)
             {
-                _pending.Add((waiter, acknowledged));
+                _pending.Add((waiter, outcome));
             }
         }
 
@@ -67,9 +67,9 @@ internal sealed class CommitResumer : IDisposable
                 stopping = _stopping;
             }
 
-            foreach (var (waiter, acknowledged) in _resuming)
+            foreach (var (waiter, outcome) in _resuming)
             {
-                waiter.Complete(acknowledged);
+                waiter.Complete(outcome);
             }
 
             _resuming.Clear();

@@ -4,13 +4,13 @@ namespace Kv.Storage.Persistence;
 
 /// <summary>
 /// One caller's reusable wait on an <see cref="ICommitBarrier"/> (a connection keeps one): awaited as a
-/// <see cref="ValueTask{TResult}"/> without allocating. The result is false when the log failed.
+/// <see cref="ValueTask{TResult}"/> without allocating.
 /// </summary>
-public sealed class CommitWaiter : IValueTaskSource<bool>
+public sealed class CommitWaiter : IValueTaskSource<CommitOutcome>
 {
     // Completed by the log's resumer thread (CommitResumer), never by its writer: the continuation runs there unless the
     // caller awaits with a scheduler of its own.
-    private ManualResetValueTaskSourceCore<bool> _core;
+    private ManualResetValueTaskSourceCore<CommitOutcome> _core;
 
     /// <summary>The log position this wait is for.</summary>
     internal long Position { get; private set; }
@@ -18,13 +18,13 @@ public sealed class CommitWaiter : IValueTaskSource<bool>
     internal short Version => _core.Version;
 
     /// <inheritdoc />
-    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
+    CommitOutcome IValueTaskSource<CommitOutcome>.GetResult(short token) => _core.GetResult(token);
 
     /// <inheritdoc />
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<CommitOutcome>.GetStatus(short token) => _core.GetStatus(token);
 
     /// <inheritdoc />
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<CommitOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Readies the waiter for a new wait; only once the previous one has been awaited.</summary>
@@ -34,5 +34,5 @@ public sealed class CommitWaiter : IValueTaskSource<bool>
         Position = position;
     }
 
-    internal void Complete(bool acknowledged) => _core.SetResult(acknowledged);
+    internal void Complete(CommitOutcome outcome) => _core.SetResult(outcome);
 }

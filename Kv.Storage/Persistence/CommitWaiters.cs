@@ -15,6 +15,7 @@ internal sealed class CommitWaiters : IDisposable
     private int _gatherTarget = int.MaxValue;
     private long _acknowledged;
     private bool _failed;
+    private bool _notDurable;
 
     public CommitWaiters(long acknowledged) => _acknowledged = acknowledged;
 
@@ -22,21 +23,27 @@ internal sealed class CommitWaiters : IDisposable
     public long Acknowledged => Volatile.Read(ref _acknowledged);
 
     /// <summary>
-    /// Registers a wait for <paramref name="position"/>, unless it is acknowledged already (or the log failed).
+    /// Registers a wait for <paramref name="position"/>, unless it is acknowledged already (or the log failed, or cannot
+    /// write for now).
     /// </summary>
     /// <returns>A completed task, or one the writer completes.</returns>
-    public ValueTask<bool> Wait(CommitWaiter waiter, long position)
+    public ValueTask<CommitOutcome> Wait(CommitWaiter waiter, long position)
     {
         lock (_lock)
         {
             if (_failed)
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult(CommitOutcome.Failed);
             }
 
             if (_acknowledged >= position)
             {
-                return ValueTask.FromResult(true);
+                return ValueTask.FromResult(CommitOutcome.Acknowledged);
+            }
+
+            if (_notDurable)
+            {
+                return ValueTask.FromResult(CommitOutcome.NotDurable);
             }
 
             waiter.Arm(position);
@@ -48,7 +55,7 @@ internal sealed class CommitWaiters : IDisposable
             }
         }
 
-        return new ValueTask<bool>(waiter, waiter.Version);
+        return new ValueTask<CommitOutcome>(waiter, waiter.Version);
     }
 
     /// <summary>Publishes a new acknowledged position and completes the waits it covers.</summary>
@@ -75,7 +82,7 @@ internal sealed class CommitWaiters : IDisposable
         var released = _released.Count;
         if (released > 0)
         {
-            _resumer.Resume(_released, acknowledged: true);
+            _resumer.Resume(_released, CommitOutcome.Acknowledged);
             _released.Clear();
         }
 
@@ -93,7 +100,33 @@ internal sealed class CommitWaiters : IDisposable
             _waiting.Clear();
         }
 
-        _resumer.Resume(failed, acknowledged: false);
+        _resumer.Resume(failed, CommitOutcome.Failed);
+    }
+
+    /// <summary>
+    /// While the log cannot write (a full disk): every wait beyond the acknowledged position ends now as
+    /// <see cref="CommitOutcome.NotDurable"/>, and so do later ones, until <see cref="SetWritable"/>.
+    /// </summary>
+    public void SetNotDurable()
+    {
+        List<CommitWaiter> released;
+        lock (_lock)
+        {
+            _notDurable = true;
+            released = [.. _waiting];
+            _waiting.Clear();
+        }
+
+        _resumer.Resume(released, CommitOutcome.NotDurable);
+    }
+
+    /// <summary>The log writes again: waits are registered as before.</summary>
+    public void SetWritable()
+    {
+        lock (_lock)
+        {
+            _notDurable = false;
+        }
     }
 
     /// <summary>True on the thread that resumes waiting callers.</summary>

@@ -13,16 +13,20 @@ public interface ICommitBarrier
     /// with a scheduler of its own.
     /// </summary>
     /// <param name="waiter">The caller's reusable waiter; one wait at a time per waiter.</param>
-    /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>
-    ValueTask<bool> WaitForCommitAsync(CommitWaiter waiter);
+    /// <returns>
+    /// <see cref="CommitOutcome.Acknowledged"/> to acknowledge; <see cref="CommitOutcome.NotDurable"/> when the log cannot
+    /// write for now (a full disk); <see cref="CommitOutcome.Failed"/> when the log failed and nothing more may be
+    /// acknowledged.
+    /// </returns>
+    ValueTask<CommitOutcome> WaitForCommitAsync(CommitWaiter waiter);
 
     /// <summary>
     /// The same promise kept on the caller's thread, for an event loop at the end of its turn: writes what was applied so
     /// far and, under <c>always</c>, fsyncs it, before returning (an fsync that another caller made meanwhile counts). A
     /// caller that uses this must say so first (<see cref="UseCallerCommits"/>).
     /// </summary>
-    /// <returns>True to acknowledge; false when the log failed and nothing more may be acknowledged.</returns>
-    bool Commit();
+    /// <returns>As <see cref="WaitForCommitAsync"/>.</returns>
+    CommitOutcome Commit();
 
     /// <summary>
     /// Says that callers will commit themselves (<see cref="Commit"/>): writes no longer wake a thread of the log's own

@@ -7,11 +7,17 @@ namespace Kv.Storage.Persistence;
 /// <summary>
 /// When and how the log is compacted: Redis's rule (the log large enough and mostly dead), the copy on a thread of its
 /// own (<see cref="LogCompactor"/>), and the hand-over to the writer, which switches files (<c>LogWriter.Switch.cs</c>).
-/// A failed compaction keeps the current log and is tried again later.
+/// A failed compaction keeps the current log and is tried again later, less often after each failure in a row; one that
+/// would not fit in the disk's free space is not started.
 /// </summary>
 internal sealed class LogCompaction : IDisposable
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
+    private const long FirstRetryDelayMilliseconds = 30_000;
+    private const long LongestRetryDelayMilliseconds = 3_600_000;
+
+    // What a compaction needs free on the disk besides the live data's size: the records written meanwhile, and room for
+    // the log itself to go on growing.
+    private const long FreeSpaceMargin = 64L * 1024 * 1024;
 
     private readonly PersistenceOptions _options;
     private readonly MemoryStore _store;
@@ -19,14 +25,18 @@ internal sealed class LogCompaction : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly SemaphoreSlim _go = new(0);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private LogWriter _writer = null!;
     private TaskCompletionSource? _request;
     private SwitchRequest? _switch;
     private bool _compacting;
     private bool _closed;
     private Exception? _failure;
-    private Task _running = Task.CompletedTask;
+    private (LogFile File, long Start, TaskCompletionSource? Request)? _next;
     private long _nextAttempt;
+    private int _failuresInARow;
     private long _count;
 
     public LogCompaction(PersistenceOptions options, MemoryStore store, DataDirectory directory, ILogger logger)
@@ -35,6 +45,10 @@ internal sealed class LogCompaction : IDisposable
         _store = store;
         _directory = directory;
         _logger = logger;
+
+        // Made at start, not when a compaction is due: it must not fail for want of a thread (or of the memory or
+        // descriptors a new one needs) while the server runs.
+        _thread = new Thread(Run) { IsBackground = true, Name = "kv-log-compactor" };
     }
 
     /// <summary>How many compactions replaced the log.</summary>
@@ -70,7 +84,11 @@ internal sealed class LogCompaction : IDisposable
     /// <summary>Test knob: how much the compactor leaves for the writer to copy at the switch.</summary>
     internal long CatchUpSlack { get; set; } = LogCompactor.DefaultCatchUpSlack;
 
-    public void Attach(LogWriter writer) => _writer = writer;
+    public void Attach(LogWriter writer)
+    {
+        _writer = writer;
+        _thread.Start();
+    }
 
     /// <summary>Compacts now (or after the compaction under way).</summary>
     /// <returns>Completes when a compaction that started after this call has replaced the log; faults if it failed.</returns>
@@ -127,8 +145,10 @@ internal sealed class LogCompaction : IDisposable
             }
 
             _compacting = true;
-            _running = Task.Factory.StartNew(() => Compact(file, written, request), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            _next = (file, written, request);
         }
+
+        _go.Release();
     }
 
     /// <summary>Fails what waits on a compaction: the log failed.</summary>
@@ -153,24 +173,52 @@ internal sealed class LogCompaction : IDisposable
     public void Close()
     {
         _stop.Cancel();
-        Task running;
         lock (_lock)
         {
             _closed = true;
-            running = _running;
         }
 
-        try
-        {
-            running.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Already logged by the compaction.
-        }
+        _go.Release();
+        _thread.Join();
     }
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _go.Dispose();
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _go.Wait();
+            (LogFile File, long Start, TaskCompletionSource? Request)? next;
+            lock (_lock)
+            {
+                if (_closed && !_compacting)
+                {
+                    return;
+                }
+
+                next = _next;
+                _next = null;
+            }
+
+            if (next is { } work)
+            {
+                Compact(work.File, work.Start, work.Request);
+            }
+
+            lock (_lock)
+            {
+                if (_closed)
+                {
+                    return;
+                }
+            }
+        }
+    }
 
     // Redis's rule, with the live size measured instead of remembered: large enough to be worth it, and mostly dead.
     private bool Wanted(long length)
@@ -183,7 +231,41 @@ internal sealed class LogCompaction : IDisposable
 
         // Each live key costs its store record plus the log record's header and operation byte.
         var live = LogFormat.FileHeaderSize + _store.LiveBytes + (_store.Count * (LogFormat.RecordHeaderSize + 1));
-        return length > live * _options.CompactionRatio;
+        if (length <= live * _options.CompactionRatio)
+        {
+            return false;
+        }
+
+        // A copy that would not fit would take the disk's last bytes from the log's own appends, and fail anyway.
+        var free = FreeSpace();
+        if (free >= 0 && free < live + FreeSpaceMargin)
+        {
+            StorageLog.CompactionPostponed(_logger, live, free);
+            Backoff();
+            return false;
+        }
+
+        return true;
+    }
+
+    private long FreeSpace()
+    {
+        try
+        {
+            return new DriveInfo(_directory.Path).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return -1;
+        }
+    }
+
+    // The next try waits 30 s after a first failure, then twice as long after each failure in a row, up to an hour.
+    private void Backoff()
+    {
+        _failuresInARow = Math.Min(_failuresInARow + 1, 20);
+        var delay = Math.Min(LongestRetryDelayMilliseconds, FirstRetryDelayMilliseconds << (_failuresInARow - 1));
+        _nextAttempt = Environment.TickCount64 + delay;
     }
 
     // On its own thread. `start` was taken before any stripe is copied. The request (of RequestAsync) completes only once
@@ -220,6 +302,7 @@ internal sealed class LogCompaction : IDisposable
             }
 
             Interlocked.Increment(ref _count);
+            _failuresInARow = 0;
             StorageLog.CompactionDone(_logger, oldLength, copy.Length, (long)stopwatch.Elapsed.TotalMilliseconds, (long)switchRequest.Pause.TotalMilliseconds);
         }
         catch (Exception e)
@@ -230,7 +313,7 @@ internal sealed class LogCompaction : IDisposable
                 StorageLog.CompactionFailed(_logger, e);
             }
 
-            _nextAttempt = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
+            Backoff();
         }
         finally
         {

@@ -25,6 +25,9 @@ internal sealed partial class LogWriter : IDisposable
     /// </summary>
     internal const int WriteIntervalMilliseconds = 2;
 
+    /// <summary>While the disk is full, how often writing what waits is tried again.</summary>
+    internal const int DiskFullRetryMilliseconds = 250;
+
     private const long EverySecondMilliseconds = 1000;
 
     private readonly PersistenceOptions _options;
@@ -32,6 +35,7 @@ internal sealed partial class LogWriter : IDisposable
     private readonly CommitWaiters _waiters;
     private readonly LogCompaction _compaction;
     private readonly DataDirectory _directory;
+    private readonly MemoryStore _store;
     private readonly ILogger _logger;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _wake = new(false, 0);
@@ -47,8 +51,9 @@ internal sealed partial class LogWriter : IDisposable
     private long _writes;
     private long _syncs;
 
-    public LogWriter(PersistenceOptions options, LogAppender appender, CommitWaiters waiters, LogCompaction compaction, DataDirectory directory, LogFile file, ILogger logger)
+    public LogWriter(PersistenceOptions options, LogAppender appender, CommitWaiters waiters, LogCompaction compaction, DataDirectory directory, LogFile file, MemoryStore store, ILogger logger)
     {
+        _store = store;
         _options = options;
         _appender = appender;
         _waiters = waiters;
@@ -110,6 +115,7 @@ internal sealed partial class LogWriter : IDisposable
 
     public void Dispose()
     {
+        _unwritten?.Dispose();
         _file.Dispose();
         _wake.Dispose();
     }
@@ -118,23 +124,21 @@ internal sealed partial class LogWriter : IDisposable
     /// Writes everything appended so far, and fsyncs it under <c>always</c>, on the caller's thread; other callers wait
     /// meanwhile, and one whose writes were covered by another's fsync returns at once.
     /// </summary>
-    /// <returns>True when what was appended is acknowledged; false when the log failed.</returns>
-    public bool Commit()
+    public CommitOutcome Commit()
     {
         if (_failure is not null)
         {
-            return false;
+            return CommitOutcome.Failed;
         }
 
         try
         {
-            WritePending(_options.Fsync == FsyncPolicy.Always, sleepIfEmpty: false);
-            return true;
+            return WritePending(_options.Fsync == FsyncPolicy.Always, sleepIfEmpty: false) < 0 ? CommitOutcome.NotDurable : CommitOutcome.Acknowledged;
         }
         catch (Exception e)
         {
             Fail(e);
-            return false;
+            return CommitOutcome.Failed;
         }
     }
 
@@ -152,15 +156,21 @@ internal sealed partial class LogWriter : IDisposable
                 var stopping = _stopRequested;
                 var idle = !stopping && !_compaction.HasSwitchPending && !_compaction.HasPendingRequest;
                 var sync = _options.Fsync == FsyncPolicy.Always && !CallerCommits;
-                var count = WritePending(sync, sleepIfEmpty: idle && !CallerCommits);
-                if (count == 0 && idle)
+                var count = WritePending(sync, sleepIfEmpty: idle && !CallerCommits, retryNow: stopping);
+                if (count <= 0 && idle)
                 {
                     Sleep();
                     continue;
                 }
 
-                if (stopping && count == 0)
+                if (stopping && count <= 0)
                 {
+                    if (count < 0)
+                    {
+                        // Nothing more will try: say what is lost.
+                        StorageLog.UnwrittenAtClose(_logger, _directory.LogPath, _unwrittenEnd - Written);
+                    }
+
                     // Graceful shutdown: whatever the policy, what was written reaches the disk.
                     lock (_writeLock)
                     {
@@ -190,17 +200,25 @@ internal sealed partial class LogWriter : IDisposable
         }
     }
 
-    // The one write path. Returns the bytes written.
-    private int WritePending(bool sync, bool sleepIfEmpty)
+    // The one write path. Returns the bytes written, or -1 when some are still unwritten (a full disk).
+    private int WritePending(bool sync, bool sleepIfEmpty, bool retryNow = false)
     {
         lock (_writeLock)
         {
             var switchRequest = _compaction.TakeSwitch();
-            var batch = _appender.Take(out var end, sleepIfEmpty && switchRequest is null);
+            var batch = _appender.Take(out var end, sleepIfEmpty && switchRequest is null && _unwritten is null);
             var count = batch.WrittenCount;
             try
             {
-                if (switchRequest is not null)
+                if (_unwritten is not null)
+                {
+                    count = RetryUnwritten(batch.WrittenSpan, end, switchRequest, retryNow);
+                    if (count < 0)
+                    {
+                        return -1;
+                    }
+                }
+                else if (switchRequest is not null)
                 {
                     Switch(switchRequest, batch.WrittenSpan, end);
                 }
@@ -210,6 +228,11 @@ internal sealed partial class LogWriter : IDisposable
                     Volatile.Write(ref _written, end);
                     Interlocked.Increment(ref _writes);
                 }
+            }
+            catch (IOException e) when (IsOutOfSpace(e))
+            {
+                KeepUnwritten(batch.WrittenSpan, end, e);
+                return -1;
             }
             finally
             {
@@ -260,6 +283,13 @@ internal sealed partial class LogWriter : IDisposable
         if (_options.Fsync == FsyncPolicy.EverySecond && Written > Durable)
         {
             timeout = (int)Math.Clamp(_lastSync + EverySecondMilliseconds - Environment.TickCount64, 0, EverySecondMilliseconds);
+        }
+
+        if (IsDiskFull)
+        {
+            // The retries go on without traffic: the store refuses writes meanwhile, so none would come to trigger them.
+            var retry = (int)Math.Clamp(_nextRetry - Environment.TickCount64, 0, DiskFullRetryMilliseconds);
+            timeout = timeout == Timeout.Infinite ? retry : Math.Min(timeout, retry);
         }
 
         _wake.Wait(timeout);

@@ -2,6 +2,7 @@ using Kv.Epoll;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Kv.Server.Diagnostics;
+using Kv.Storage.Persistence;
 
 namespace Kv.Server.Networking.EventLoop;
 
@@ -277,10 +278,10 @@ internal sealed unsafe class EventLoop : IDisposable
         // for the other loops' turns that end meanwhile).
         if (_dirty.Count > 0)
         {
-            var committed = _services.Commits?.Commit() ?? true;
+            var outcome = _services.Commits?.Commit() ?? CommitOutcome.Acknowledged;
             for (var i = 0; i < _dirty.Count; i++)
             {
-                _dirty[i].EndTurn(committed);
+                _dirty[i].EndTurn(outcome);
             }
 
             _dirty.Clear();

@@ -2,6 +2,7 @@ using Kv.Epoll;
 using System.Buffers;
 using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
+using Kv.Storage.Persistence;
 
 namespace Kv.Server.Networking.EventLoop;
 
@@ -48,7 +49,7 @@ internal sealed class LoopConnection
         _services = loop.Services;
         _input = new ReceiveBuffer(InitialBufferSize, _services.Parser.Limits.MaxFrameBytes);
         _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger);
+        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null);
 
         LastActivity = Environment.TickCount64;
     }
@@ -144,10 +145,11 @@ internal sealed class LoopConnection
     }
 
     /// <summary>
-    /// At the end of a turn: sends the turn's responses, once the loop has committed the turn's writes; closes without
-    /// them when the log failed, since nothing more may be acknowledged.
+    /// At the end of a turn: sends the turn's responses, once the loop has committed the turn's writes. When the log
+    /// could not make them durable (a full disk), the writes are answered ERROR instead; when it failed, the connection
+    /// closes without them, since nothing more may be acknowledged.
     /// </summary>
-    public void EndTurn(bool committed)
+    public void EndTurn(CommitOutcome outcome)
     {
         _dirty = false;
         if (_closed)
@@ -155,11 +157,18 @@ internal sealed class LoopConnection
             return;
         }
 
-        if (!committed)
+        switch (outcome)
         {
-            ServerLog.ClosedOnLogFailure(_services.Logger, Id);
-            Close();
-            return;
+            case CommitOutcome.Failed:
+                ServerLog.ClosedOnLogFailure(_services.Logger, Id);
+                Close();
+                return;
+            case CommitOutcome.NotDurable:
+                _frames.RefuseUncommittedWrites();
+                break;
+            default:
+                _frames.WritesCommitted();
+                break;
         }
 
         if (Flush())

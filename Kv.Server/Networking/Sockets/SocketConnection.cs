@@ -37,7 +37,7 @@ internal sealed class SocketConnection : IDisposable
         _logger = services.Logger;
         _input = new ReceiveBuffer(InitialBufferSize, services.Parser.Limits.MaxFrameBytes);
         _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger);
+        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null);
         _commits = services.Commits;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
@@ -142,10 +142,20 @@ internal sealed class SocketConnection : IDisposable
             {
                 // With persistence, the responses wait for the writes to be acknowledged as the fsync policy says (no
                 // wait, in the steady state, unless it is `always`); the thread is never blocked meanwhile.
-                if (_commits is not null && !await _commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false))
+                if (_commits is not null)
                 {
-                    ServerLog.ClosedOnLogFailure(_logger, Id);
-                    return false;
+                    switch (await _commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false))
+                    {
+                        case CommitOutcome.Failed:
+                            ServerLog.ClosedOnLogFailure(_logger, Id);
+                            return false;
+                        case CommitOutcome.NotDurable:
+                            _frames.RefuseUncommittedWrites();
+                            break;
+                        default:
+                            _frames.WritesCommitted();
+                            break;
+                    }
                 }
 
                 await FlushAsync().ConfigureAwait(false);
