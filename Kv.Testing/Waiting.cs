@@ -21,6 +21,24 @@ public static class Waiting
         return true;
     }
 
+    /// <summary>Polls every 50 ms until an asynchronous <paramref name="condition"/> holds or <paramref name="timeout"/> has passed.</summary>
+    /// <returns>Whether the condition held.</returns>
+    public static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
     /// <summary>Polls every 10 ms until <paramref name="condition"/> holds; cancelled by <paramref name="cancellationToken"/>.</summary>
     public static async Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
