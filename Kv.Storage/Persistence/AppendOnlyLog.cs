@@ -139,6 +139,7 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
         try
         {
             handle = File.OpenHandle(directory.LogPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            FilePermissions.OwnerOnly(handle, directory.LogPath, created: false, logger);
             var replay = LogReplayer.Replay(handle, directory.LogPath, store);
             if (replay.TornBytes > 0)
             {

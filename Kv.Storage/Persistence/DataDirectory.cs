@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Kv.Storage.Persistence;
 
 /// <summary>
-/// The data directory and the durability of its entries: created with its parents flushed, locked for one server at a
+/// The data directory and the durability of its entries: created with its parents flushed and only its owner let in (<see cref="FilePermissions"/>), locked for one server at a
 /// time, cleared of a compaction's leftover, and given a log made whole before it gets its name.
 /// </summary>
 internal sealed class DataDirectory : IDisposable
@@ -45,7 +45,7 @@ internal sealed class DataDirectory : IDisposable
     {
         var path = System.IO.Path.GetFullPath(directory);
         CreateDurably(path, logger);
-        var data = new DataDirectory(path, Lock(path));
+        var data = new DataDirectory(path, Lock(path, logger));
         try
         {
             if (File.Exists(data.TempPath))
@@ -103,7 +103,7 @@ internal sealed class DataDirectory : IDisposable
 
         try
         {
-            Directory.CreateDirectory(directory);
+            FilePermissions.CreateDirectory(directory, logger);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -124,13 +124,16 @@ internal sealed class DataDirectory : IDisposable
         }
     }
 
-    private static SafeFileHandle Lock(string directory)
+    private static SafeFileHandle Lock(string directory, ILogger logger)
     {
         var path = System.IO.Path.Combine(directory, LockFileName);
         try
         {
             // FileShare.None is an exclusive advisory lock (flock) on Unix; the kernel drops it if the process dies.
-            return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var created = !File.Exists(path);
+            var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            FilePermissions.OwnerOnly(handle, path, created, logger);
+            return handle;
         }
         catch (IOException e)
         {
@@ -144,6 +147,7 @@ internal sealed class DataDirectory : IDisposable
     {
         using (var handle = File.OpenHandle(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
         {
+            FilePermissions.OwnerOnly(handle, TempPath, created: true, logger: null);
             Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
             LogFormat.WriteFileHeader(header);
             RandomAccess.Write(handle, header, 0);

@@ -82,6 +82,7 @@ internal static class LogCompactor
         CancellationToken cancellation)
     {
         var handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        FilePermissions.OwnerOnly(handle, tempPath, created: true, logger: null);
         using var buffer = new ArrayPoolBufferWriter<byte>(2 * FlushThreshold);
         CompactedFile? file = null;
         try
