@@ -32,6 +32,14 @@ public sealed record KvServerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// TCP keepalive on client connections: after this long without traffic the kernel probes the peer (every third of
+    /// it, three times) and closes a connection whose peer is gone, so that half-open connections do not stay until the
+    /// idle timeout, or forever without one. Default 300 seconds, as Redis's <c>tcp-keepalive</c>;
+    /// <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan TcpKeepAlive { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>How long a graceful shutdown waits for connections to finish what they received. Default 10 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -63,6 +71,18 @@ public sealed record KvServerOptions
     /// </summary>
     public PersistenceOptions? Persistence { get; init; }
 
+    /// <summary>The keepalive probe settings for a connection (idle, interval, probes), or null when keepalive is off.</summary>
+    internal (int IdleSeconds, int IntervalSeconds, int Probes)? ResolveKeepAlive()
+    {
+        if (TcpKeepAlive <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var idle = (int)Math.Max(1, TcpKeepAlive.TotalSeconds);
+        return (idle, Math.Max(1, idle / 3), 3);
+    }
+
     /// <summary>The transport this server uses: <see cref="Transport"/>, or the platform's default.</summary>
     public ServerTransport ResolveTransport() =>
         Transport ?? (Kv.Epoll.Native.IsSupported ? ServerTransport.EventLoop : ServerTransport.Sockets);
@@ -91,6 +111,11 @@ public sealed record KvServerOptions
         if (IdleTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("--idle-timeout must not be negative.");
+        }
+
+        if (TcpKeepAlive < TimeSpan.Zero || (TcpKeepAlive > TimeSpan.Zero && TcpKeepAlive < TimeSpan.FromSeconds(1)) || TcpKeepAlive > TimeSpan.FromSeconds(32767))
+        {
+            throw new ArgumentException($"--tcp-keepalive must be 0 (off) or from 1 to 32767 seconds, not {TcpKeepAlive.TotalSeconds}.");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)

@@ -30,6 +30,8 @@ internal sealed class ServerCommandLine
             ToolOptions.Int(Kv.Protocol.ProtocolLimits.MinimumMaxFrameBytes, int.MaxValue), defaults.MaxFrameBytes, "KV_MAX_FRAME_BYTES", environment);
         IdleTimeout = ToolOptions.Value("--idle-timeout", "Seconds a connection may stay silent before it is closed; 0 turns it off.",
             Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
+        TcpKeepAlive = ToolOptions.Value("--tcp-keepalive", "Seconds without traffic after which TCP keepalive probes a client, to drop half-open connections; 0 turns it off.",
+            Seconds, defaults.TcpKeepAlive.TotalSeconds, "KV_TCP_KEEPALIVE", environment);
         ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
             Seconds, defaults.ShutdownTimeout.TotalSeconds, "KV_SHUTDOWN_TIMEOUT", environment);
         IoThreads = ToolOptions.Value("--io-threads", "Event threads, which also run the commands; 0 picks half the cores, at least 1.",
@@ -48,7 +50,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -65,6 +67,8 @@ internal sealed class ServerCommandLine
     public Option<int> MaxFrameBytes { get; }
 
     public Option<double> IdleTimeout { get; }
+
+    public Option<double> TcpKeepAlive { get; }
 
     public Option<double> ShutdownTimeout { get; }
 
@@ -92,6 +96,7 @@ internal sealed class ServerCommandLine
             MaxConnections = result.GetValue(MaxConnections),
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
             IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
+            TcpKeepAlive = TimeSpan.FromSeconds(result.GetValue(TcpKeepAlive)),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
             Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,
             EventThreads = result.GetValue(IoThreads),

@@ -17,6 +17,7 @@ internal sealed class EventLoopTransport : IServerTransport
 
     private readonly ConnectionServices _services;
     private readonly int _threads;
+    private readonly (int IdleSeconds, int IntervalSeconds, int Probes)? _keepAlive;
     private EventLoop[] _loops = [];
     private Socket? _listener;
     private int _listenerFd;
@@ -26,6 +27,7 @@ internal sealed class EventLoopTransport : IServerTransport
     public EventLoopTransport(ConnectionServices services, int threads)
     {
         _services = services;
+        _keepAlive = services.Options.ResolveKeepAlive();
         _threads = threads;
     }
 
@@ -118,6 +120,11 @@ internal sealed class EventLoopTransport : IServerTransport
             }
 
             Native.SetNoDelay(fd);
+            if (_keepAlive is { } keepAlive)
+            {
+                Native.SetKeepAlive(fd, keepAlive.IdleSeconds, keepAlive.IntervalSeconds, keepAlive.Probes);
+            }
+
             ServerLog.ConnectionAccepted(_services.Logger, id, Native.PeerAddress(fd));
             var loop = _loops[_next++ % _loops.Length];
             var connection = new LoopConnection(id, fd, loop);

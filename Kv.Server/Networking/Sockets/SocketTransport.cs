@@ -101,6 +101,14 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             }
 
             socket.NoDelay = true;
+            if (services.Options.ResolveKeepAlive() is { } keepAlive)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, keepAlive.IdleSeconds);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, keepAlive.IntervalSeconds);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepAlive.Probes);
+            }
+
             ServerLog.ConnectionAccepted(services.Logger, id, socket.RemoteEndPoint);
             var connection = new SocketConnection(id, socket, services);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
