@@ -24,8 +24,8 @@ internal static partial class ServerLog
     [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} closed after {Requests} request(s)")]
     public static partial void ConnectionClosed(ILogger logger, long connectionId, long requests);
 
-    [LoggerMessage(12, LogLevel.Warning, "Connection refused: {MaxConnections} connections already open (--max-connections)")]
-    public static partial void ConnectionRefused(ILogger logger, int maxConnections);
+    [LoggerMessage(12, LogLevel.Warning, "Connection refused: {MaxConnections} connections already open (--max-connections); {Suppressed} more refused since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void ConnectionRefused(ILogger logger, int maxConnections, long suppressed, int intervalSeconds);
 
     [LoggerMessage(13, LogLevel.Information, "Connection {ConnectionId} closed: idle for longer than {IdleTimeout}")]
     public static partial void IdleTimeout(ILogger logger, long connectionId, TimeSpan idleTimeout);
@@ -49,8 +49,8 @@ internal static partial class ServerLog
     [LoggerMessage(21, LogLevel.Debug, "A connection was closed by its client before it was accepted ({Error})")]
     public static partial void AcceptAborted(ILogger logger, System.Net.Sockets.SocketError error);
 
-    [LoggerMessage(20, LogLevel.Error, "Accepting a connection failed; retrying")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception);
+    [LoggerMessage(20, LogLevel.Error, "Accepting a connection failed ({Reason}); accepting pauses for {PauseMilliseconds} ms; {Suppressed} more such failures since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void AcceptFailed(ILogger logger, string reason, int pauseMilliseconds, long suppressed, int intervalSeconds);
 
     [LoggerMessage(19, LogLevel.Warning, "Connection {ConnectionId} closed without sending its responses: the log failed, so nothing more is acknowledged")]
     public static partial void ClosedOnLogFailure(ILogger logger, long connectionId);
@@ -73,6 +73,12 @@ internal static partial class ServerLog
     [LoggerMessage(23, LogLevel.Critical, "Event loop {Loop} failed; its connections are lost")]
     public static partial void EventLoopFailed(ILogger logger, int loop, Exception exception);
 
-    [LoggerMessage(24, LogLevel.Error, "Accepting a connection failed with errno {Error}; accepting pauses for {PauseMilliseconds} ms")]
-    public static partial void AcceptPaused(ILogger logger, int error, int pauseMilliseconds);
+    [LoggerMessage(24, LogLevel.Error, "Accepting a connection failed with errno {Error} ({Reason}); accepting pauses for {PauseMilliseconds} ms; {Suppressed} more such failures since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void AcceptPaused(ILogger logger, int error, string reason, int pauseMilliseconds, long suppressed, int intervalSeconds);
+
+    [LoggerMessage(25, LogLevel.Information, "Raised the file descriptor limit (RLIMIT_NOFILE) from {From} to {To} to fit --max-connections")]
+    public static partial void DescriptorLimitRaised(ILogger logger, ulong from, ulong to);
+
+    [LoggerMessage(26, LogLevel.Warning, "--max-connections lowered from {Requested} to {Fitting}: the file descriptor limit is {Limit} and the server keeps {Reserve} for itself; raise the limit to {Wanted} (ulimit -n, or LimitNOFILE in systemd) to serve {Requested}")]
+    public static partial void MaxConnectionsLowered(ILogger logger, int requested, int fitting, ulong limit, int reserve, ulong wanted);
 }

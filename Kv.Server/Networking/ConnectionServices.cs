@@ -14,13 +14,25 @@ namespace Kv.Server.Networking;
 /// </summary>
 internal sealed class ConnectionServices
 {
+    /// <summary>
+    /// Refused connections being told why (answer, FIN, a short linger for the client to read it) at once; beyond that,
+    /// one is closed at once with its answer sent but not waited on. They hold descriptors outside the connection count,
+    /// so they must fit in <see cref="DescriptorLimit.Margin"/>.
+    /// </summary>
+    public const int MaxLingeringRefusals = DescriptorLimit.Margin / 3;
+
+    private static readonly TimeSpan LogIntervalTime = TimeSpan.FromSeconds(10);
+
     private int _open;
+    private int _refusing;
     private long _nextId;
     private long _abortedAccepts;
+    private long _refused;
 
-    public ConnectionServices(KvServerOptions options, MemoryStore store, ICommitBarrier? commits, ILogger logger)
+    public ConnectionServices(KvServerOptions options, MemoryStore store, ICommitBarrier? commits, ILogger logger, int? maxConnections = null)
     {
         Options = options;
+        MaxConnections = maxConnections ?? options.MaxConnections;
         Store = store;
         Commits = commits;
         Logger = logger;
@@ -32,6 +44,18 @@ internal sealed class ConnectionServices
     }
 
     public KvServerOptions Options { get; }
+
+    /// <summary>Connections served at once: <see cref="KvServerOptions.MaxConnections"/>, or fewer to fit the descriptor limit.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>Refusals (<see cref="ServerLog.ConnectionRefused"/>) are logged at most once per interval.</summary>
+    public LogInterval RefusalLog { get; } = new(LogIntervalTime);
+
+    /// <summary>Failed accepts (out of descriptors, say) are logged at most once per interval.</summary>
+    public LogInterval AcceptFailureLog { get; } = new(LogIntervalTime);
+
+    /// <summary>Connections refused since the start.</summary>
+    public long RefusedCount => Interlocked.Read(ref _refused);
 
     public MemoryStore Store { get; }
 
@@ -54,19 +78,42 @@ internal sealed class ConnectionServices
     /// <summary>Connections whose clients left while they waited in the listen backlog.</summary>
     public long AbortedAcceptCount => Interlocked.Read(ref _abortedAccepts);
 
-    /// <summary>Counts a new connection in, unless the server is at <see cref="KvServerOptions.MaxConnections"/>.</summary>
+    /// <summary>Counts a new connection in, unless the server is at <see cref="MaxConnections"/>.</summary>
     /// <returns>The connection's id; 0 when it must be refused.</returns>
     public long TryAdmit()
     {
-        if (Interlocked.Increment(ref _open) > Options.MaxConnections)
+        if (Interlocked.Increment(ref _open) > MaxConnections)
         {
             Interlocked.Decrement(ref _open);
-            ServerLog.ConnectionRefused(Logger, Options.MaxConnections);
+            Interlocked.Increment(ref _refused);
+            if (RefusalLog.TryLog(out var suppressed))
+            {
+                ServerLog.ConnectionRefused(Logger, MaxConnections, suppressed, RefusalLog.Seconds);
+            }
+
             return 0;
         }
 
         return Interlocked.Increment(ref _nextId);
     }
+
+    /// <summary>
+    /// Counts a refused connection that lingers to be told why, unless <see cref="MaxLingeringRefusals"/> already do.
+    /// </summary>
+    /// <returns>False when the refused connection must be closed at once.</returns>
+    public bool TryBeginRefusal()
+    {
+        if (Interlocked.Increment(ref _refusing) > MaxLingeringRefusals)
+        {
+            Interlocked.Decrement(ref _refusing);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Counts a lingering refused connection out.</summary>
+    public void RefusalEnded() => Interlocked.Decrement(ref _refusing);
 
     /// <summary>Counts a connection out.</summary>
     public void Closed() => Interlocked.Decrement(ref _open);

@@ -125,7 +125,7 @@ public sealed class KvServer : IAsyncDisposable
 
         _listener = listener;
         _endPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _services = new ConnectionServices(_options, Store, _log, _logger);
+        _services = new ConnectionServices(_options, Store, _log, _logger, DescriptorLimit.ResolveMaxConnections(_options.MaxConnections, _logger));
         if (Transport == ServerTransport.EventLoop)
         {
             // The loops commit each turn's writes themselves (write, and fsync under `always`), then answer.

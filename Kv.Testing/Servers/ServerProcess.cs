@@ -49,6 +49,9 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
+    // Not passed to the server: read by Launch, which puts it under prlimit.
+    private const string DescriptorLimitVariable = "KV_TEST_DESCRIPTOR_LIMIT";
+
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll");
 
     /// <summary>Starts the server and waits for its ready line.</summary>
@@ -74,22 +77,37 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>Starts the server without waiting for anything: for a test that reads its output itself.</summary>
     public static ServerProcess Launch(params string[] args) => Launch(new Dictionary<string, string>(), args);
 
+    /// <summary>
+    /// Starts the server with a file descriptor limit (soft and hard, through <c>prlimit</c>, which then runs it in its
+    /// own process) and waits for its ready line.
+    /// </summary>
+    public static Task<ServerProcess> StartWithDescriptorLimitAsync(int descriptors, params string[] args) =>
+        StartAsync(new Dictionary<string, string> { [DescriptorLimitVariable] = descriptors.ToString(System.Globalization.CultureInfo.InvariantCulture) }, args);
+
     /// <summary>Starts the server, with these environment variables, without waiting for anything.</summary>
     public static ServerProcess Launch(Dictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var limited = environment.TryGetValue(DescriptorLimitVariable, out var limit);
+        var info = new ProcessStartInfo(limited ? "prlimit" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (limited)
+        {
+            // prlimit execs the command: the process is the server's.
+            info.ArgumentList.Add($"--nofile={limit}:{limit}");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment.Where(v => v.Key != DescriptorLimitVariable))
         {
             info.Environment[name] = value;
         }
@@ -130,6 +148,9 @@ public sealed partial class ServerProcess : IDisposable
         Process.Kill();
         await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>The file descriptors the process has open now (entries of /proc/PID/fd).</summary>
+    public int OpenDescriptors() => Directory.GetFileSystemEntries($"/proc/{Process.Id}/fd").Length;
 
     /// <summary>The process's resident set size (VmRSS in /proc/PID/status), in bytes.</summary>
     public long ResidentBytes()

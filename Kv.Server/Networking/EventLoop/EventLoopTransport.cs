@@ -105,8 +105,13 @@ internal sealed class EventLoopTransport : IServerTransport
                         ServerLog.AcceptAborted(_services.Logger, SocketError.ConnectionAborted);
                         continue;
                     default:
-                        // Out of descriptors (EMFILE, ENFILE) or memory: pause accepting instead of spinning on the error.
-                        ServerLog.AcceptPaused(_services.Logger, error, AcceptPauseMilliseconds);
+                        // Out of descriptors (EMFILE, ENFILE) or memory: pause accepting instead of spinning on the error,
+                        // as Redis and Kestrel do; what waits stays in the backlog meanwhile.
+                        if (_services.AcceptFailureLog.TryLog(out var suppressed))
+                        {
+                            ServerLog.AcceptPaused(_services.Logger, error, System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error), AcceptPauseMilliseconds, suppressed, _services.AcceptFailureLog.Seconds);
+                        }
+
                         PauseAccepting();
                         return;
                 }
@@ -115,7 +120,17 @@ internal sealed class EventLoopTransport : IServerTransport
             var id = _services.TryAdmit();
             if (id == 0)
             {
-                LoopConnection.Refuse(fd, _loops[0]);
+                if (_services.TryBeginRefusal())
+                {
+                    LoopConnection.Refuse(fd, _loops[0]);
+                }
+                else
+                {
+                    // Enough refusals linger already: told (if the socket buffer takes it, as it does a fresh one) and closed.
+                    Native.Send(fd, _services.TooManyConnectionsResponse.Span);
+                    Native.Close(fd);
+                }
+
                 continue;
             }
 

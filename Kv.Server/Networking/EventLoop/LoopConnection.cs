@@ -391,5 +391,9 @@ internal sealed class LoopConnection
             _services.Closed();
             ServerLog.ConnectionClosed(_services.Logger, Id, _frames.Requests);
         }
+        else
+        {
+            _services.RefusalEnded();
+        }
     }
 }

@@ -13,6 +13,9 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
 {
     private static readonly TimeSpan RejectLinger = TimeSpan.FromSeconds(1);
 
+    // How long accepting pauses after a failed accept (out of descriptors), as the event loop's.
+    private const int AcceptPauseMilliseconds = 100;
+
     private readonly ConcurrentDictionary<long, (SocketConnection Connection, Task Task)> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -87,16 +90,30 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             }
             catch (Exception e)
             {
-                // For example EMFILE when out of file descriptors: log, breathe, and keep serving the others.
-                ServerLog.AcceptFailed(services.Logger, e);
-                await Task.Delay(50).ConfigureAwait(false);
+                // For example EMFILE when out of file descriptors: pause accepting (what waits stays in the backlog), log
+                // once per interval, and keep serving the others.
+                if (services.AcceptFailureLog.TryLog(out var suppressed))
+                {
+                    ServerLog.AcceptFailed(services.Logger, e.Message, AcceptPauseMilliseconds, suppressed, services.AcceptFailureLog.Seconds);
+                }
+
+                await Task.Delay(AcceptPauseMilliseconds).ConfigureAwait(false);
                 continue;
             }
 
             var id = services.TryAdmit();
             if (id == 0)
             {
-                _ = RejectAsync(socket);
+                if (services.TryBeginRefusal())
+                {
+                    _ = RejectAsync(socket);
+                }
+                else
+                {
+                    // Enough refusals linger already: told (if the socket buffer takes it, as it does a fresh one) and closed.
+                    Reject(socket);
+                }
+
                 continue;
             }
 
@@ -132,6 +149,22 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
     }
 
     // Over the limit: say so, then close without leaving an RST behind.
+    private void Reject(Socket socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                socket.Blocking = false;
+                socket.Send(services.TooManyConnectionsResponse.Span, SocketFlags.None, out _);
+            }
+            catch (SocketException)
+            {
+                // The client left already.
+            }
+        }
+    }
+
     private async Task RejectAsync(Socket socket)
     {
         try
@@ -150,6 +183,10 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The client left first or lingered too long; it has been told.
+        }
+        finally
+        {
+            services.RefusalEnded();
         }
     }
 
