@@ -32,7 +32,9 @@ start_kv() {
   local port=$1 log
   shift
   log=$(mktemp)
-  dotnet "$SERVER_DLL" --port "$port" --log-level "${KV_LOG_LEVEL_BENCH:-Warning}" "$@" >"$log" 2>&1 &
+  # KV_ARGS: extra kv-server options for every script, e.g. KV_ARGS="--io-threads 1".
+  # shellcheck disable=SC2086
+  dotnet "$SERVER_DLL" --port "$port" --log-level "${KV_LOG_LEVEL_BENCH:-Warning}" ${KV_ARGS:-} "$@" >"$log" 2>&1 &
   KV_PID=$!
   PIDS+=("$KV_PID")
   for _ in $(seq 300); do
