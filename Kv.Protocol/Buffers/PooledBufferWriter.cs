@@ -13,6 +13,7 @@ namespace Kv.Protocol.Buffers;
 /// <remarks>Not thread-safe. <see cref="Dispose"/> returns the array; the writer must not be used after it.</remarks>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    private readonly ArrayPool<byte> _pool;
     private readonly int _initialSize;
     private ArrayPoolBufferWriter<byte> _buffer;
 
@@ -20,14 +21,26 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <param name="initialSize">The starting size, and the size <see cref="Reset"/> shrinks back to.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is not positive.</exception>
     public PooledBufferWriter(int initialSize = 4096)
+        : this(initialSize, ArrayPool<byte>.Shared)
+    {
+    }
+
+    /// <summary>Creates a writer that rents <paramref name="initialSize"/> bytes at once from <paramref name="pool"/>.</summary>
+    /// <param name="initialSize">The starting size, and the size <see cref="Reset"/> shrinks back to.</param>
+    /// <param name="pool">Where the arrays come from and go back to. A pool that cannot give an array throws from
+    /// <see cref="GetSpan"/> or <see cref="GetMemory"/>, before anything is written.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is not positive.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="pool"/> is null.</exception>
+    public PooledBufferWriter(int initialSize, ArrayPool<byte> pool)
     {
         if (initialSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(initialSize), initialSize, "The initial size must be positive.");
         }
 
+        _pool = pool ?? throw new ArgumentNullException(nameof(pool));
         _initialSize = initialSize;
-        _buffer = new ArrayPoolBufferWriter<byte>(initialSize);
+        _buffer = new ArrayPoolBufferWriter<byte>(pool, initialSize);
     }
 
     /// <summary>How many bytes have been written since the last <see cref="Reset"/>.</summary>
@@ -57,7 +70,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         if (_buffer.Capacity > _initialSize * 4L)
         {
             _buffer.Dispose();
-            _buffer = new ArrayPoolBufferWriter<byte>(_initialSize);
+            _buffer = new ArrayPoolBufferWriter<byte>(_pool, _initialSize);
         }
         else
         {

@@ -4,8 +4,8 @@ using System.Buffers;
 namespace Kv.Protocol.Buffers;
 
 /// <summary>
-/// Bytes received from a stream and not yet parsed into frames, held in an array rented from
-/// <see cref="ArrayPool{T}.Shared"/>. Receive into <see cref="GetFreeSpace"/>, <see cref="Commit"/> what arrived, parse
+/// Bytes received from a stream and not yet parsed into frames, held in an array rented from a pool
+/// (<see cref="ArrayPool{T}.Shared"/> unless another is given: a server's own, say, that counts client memory). Receive into <see cref="GetFreeSpace"/>, <see cref="Commit"/> what arrived, parse
 /// <see cref="Unparsed"/>, and <see cref="Consume"/> each frame parsed. When the array is full, the unparsed bytes are
 /// first moved to its front; it grows (doubling) only when one frame needs more room, and asks for no more than the
 /// frame limit plus the starting size (the pool may round that up), since the parsers reject a longer frame from its
@@ -17,6 +17,7 @@ public sealed class ReceiveBuffer : IDisposable
     // Array.MaxLength, which netstandard2.0 lacks.
     private const int MaxArrayLength = 0x7FFFFFC7;
 
+    private readonly ArrayPool<byte> _pool;
     private readonly int _initialSize;
     private readonly int _maxSize;
     private byte[] _buffer;
@@ -28,7 +29,20 @@ public sealed class ReceiveBuffer : IDisposable
     /// <param name="maxFrameBytes">The largest frame the parser accepts (<see cref="ProtocolLimits.MaxFrameBytes"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public ReceiveBuffer(int initialSize, int maxFrameBytes)
+        : this(initialSize, maxFrameBytes, ArrayPool<byte>.Shared)
     {
+    }
+
+    /// <summary>Creates a buffer that rents <paramref name="initialSize"/> bytes at once from <paramref name="pool"/>.</summary>
+    /// <param name="initialSize">The starting size, and the size it shrinks back to when it empties.</param>
+    /// <param name="maxFrameBytes">The largest frame the parser accepts (<see cref="ProtocolLimits.MaxFrameBytes"/>).</param>
+    /// <param name="pool">Where the arrays come from and go back to. A pool that cannot give an array throws from
+    /// <see cref="GetFreeSpace"/>, which leaves the buffer as it was.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="pool"/> is null.</exception>
+    public ReceiveBuffer(int initialSize, int maxFrameBytes, ArrayPool<byte> pool)
+    {
+        _pool = pool ?? throw new ArgumentNullException(nameof(pool));
         if (initialSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(initialSize), initialSize, "The initial size must be positive.");
@@ -41,7 +55,7 @@ public sealed class ReceiveBuffer : IDisposable
 
         _initialSize = initialSize;
         _maxSize = (int)Math.Min(MaxArrayLength, (long)maxFrameBytes + initialSize);
-        _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+        _buffer = pool.Rent(initialSize);
     }
 
     /// <summary>How many bytes are received and not yet consumed.</summary>
@@ -110,8 +124,9 @@ public sealed class ReceiveBuffer : IDisposable
         _start = _end = 0;
         if (_buffer.Length > _initialSize * 4L)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(_initialSize);
+            var small = _pool.Rent(_initialSize);
+            _pool.Return(_buffer);
+            _buffer = small;
         }
     }
 
@@ -123,7 +138,7 @@ public sealed class ReceiveBuffer : IDisposable
         _start = _end = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 
@@ -134,9 +149,9 @@ public sealed class ReceiveBuffer : IDisposable
             throw new InvalidOperationException($"The unparsed bytes fill the largest receive buffer allowed ({_maxSize} bytes) without a whole frame.");
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_buffer.Length * 2, _maxSize));
+        var grown = _pool.Rent((int)Math.Min((long)_buffer.Length * 2, _maxSize));
         _buffer.AsSpan(0, _end).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pool.Return(_buffer);
         _buffer = grown;
     }
 }

@@ -58,6 +58,38 @@ public sealed class CommandParser
         return status;
     }
 
+    /// <summary>
+    /// Reads what the start of a frame says before the frame is whole: its version and, in version 1, its request id.
+    /// For a receiver that cannot take the rest of a frame (it has no memory for it) and must still answer it.
+    /// </summary>
+    /// <param name="input">Bytes received so far, starting at a frame boundary.</param>
+    /// <param name="version">The frame's version; <see cref="ProtocolVersion.V0"/> when it is not known yet or not supported.</param>
+    /// <param name="requestId">The version-1 request id; 0 otherwise.</param>
+    /// <returns>False when too few bytes have arrived to say (the outputs are then those of version 0).</returns>
+    public static bool TryReadHeader(ReadOnlySpan<byte> input, out ProtocolVersion version, out uint requestId)
+    {
+        version = ProtocolVersion.V0;
+        requestId = 0;
+        if (input.IsEmpty)
+        {
+            return false;
+        }
+
+        if (input[0] != (byte)ProtocolVersion.V1)
+        {
+            return true;
+        }
+
+        if (input.Length < 7)
+        {
+            return false;
+        }
+
+        version = ProtocolVersion.V1;
+        requestId = new FrameBytes(input).ReadUInt32(3);
+        return true;
+    }
+
     private ParseStatus ParseLayout(in FrameBytes input, out FrameLayout layout, out ProtocolError error)
     {
         layout = default;

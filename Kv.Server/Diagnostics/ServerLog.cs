@@ -76,6 +76,12 @@ internal static partial class ServerLog
     [LoggerMessage(24, LogLevel.Error, "Accepting a connection failed with errno {Error} ({Reason}); accepting pauses for {PauseMilliseconds} ms; {Suppressed} more such failures since the last such line (logged at most every {IntervalSeconds} s)")]
     public static partial void AcceptPaused(ILogger logger, int error, string reason, int pauseMilliseconds, long suppressed, int intervalSeconds);
 
+    [LoggerMessage(27, LogLevel.Warning, "Connection {ConnectionId}: a response was answered ERROR OutOfMemory instead: {Reason}; {Suppressed} more out-of-memory answers since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void ResponseOutOfMemory(ILogger logger, long connectionId, string reason, long suppressed, int intervalSeconds);
+
+    [LoggerMessage(28, LogLevel.Warning, "Connection {ConnectionId}: {Reason}; {Suppressed} more out-of-memory answers since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void FrameOutOfMemory(ILogger logger, long connectionId, string reason, long suppressed, int intervalSeconds);
+
     [LoggerMessage(25, LogLevel.Information, "Raised the file descriptor limit (RLIMIT_NOFILE) from {From} to {To} to fit --max-connections")]
     public static partial void DescriptorLimitRaised(ILogger logger, ulong from, ulong to);
 

@@ -49,6 +49,13 @@ public sealed record KvServerOptions
     /// </summary>
     public int SendBufferLimit { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// The most memory all client buffers together may take beyond each connection's starting buffers: large frames
+    /// being received, large responses waiting to be sent. A frame that would take more is answered ERROR OutOfMemory
+    /// and its connection closed; a response that would is replaced by ERROR OutOfMemory. Default 1 GiB; at least 1 MiB.
+    /// </summary>
+    public long MaxClientMemory { get; init; } = 1024L * 1024 * 1024;
+
     /// <summary>The listen backlog. Default 511, as Redis.</summary>
     public int Backlog { get; init; } = 511;
 
@@ -121,6 +128,11 @@ public sealed record KvServerOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("--shutdown-timeout must not be negative.");
+        }
+
+        if (MaxClientMemory < 1024 * 1024)
+        {
+            throw new ArgumentException($"--max-client-memory must be at least 1048576 (1 MiB), not {MaxClientMemory}.");
         }
 
         if (SendBufferLimit < 1024)

@@ -30,6 +30,8 @@ internal sealed class ServerCommandLine
             ToolOptions.Int(Kv.Protocol.ProtocolLimits.MinimumMaxFrameBytes, int.MaxValue), defaults.MaxFrameBytes, "KV_MAX_FRAME_BYTES", environment);
         IdleTimeout = ToolOptions.Value("--idle-timeout", "Seconds a connection may stay silent before it is closed; 0 turns it off.",
             Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
+        MaxClientMemory = ToolOptions.Value("--max-client-memory", "Most bytes all client buffers together may take beyond their starting size (large frames arriving, large responses waiting); past it, ERROR OutOfMemory.",
+            ToolOptions.Long(1024 * 1024, long.MaxValue), defaults.MaxClientMemory, "KV_MAX_CLIENT_MEMORY", environment);
         TcpKeepAlive = ToolOptions.Value("--tcp-keepalive", "Seconds without traffic after which TCP keepalive probes a client, to drop half-open connections; 0 turns it off.",
             Seconds, defaults.TcpKeepAlive.TotalSeconds, "KV_TCP_KEEPALIVE", environment);
         ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
@@ -50,7 +52,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxClientMemory, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -69,6 +71,8 @@ internal sealed class ServerCommandLine
     public Option<double> IdleTimeout { get; }
 
     public Option<double> TcpKeepAlive { get; }
+
+    public Option<long> MaxClientMemory { get; }
 
     public Option<double> ShutdownTimeout { get; }
 
@@ -97,6 +101,7 @@ internal sealed class ServerCommandLine
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
             IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
             TcpKeepAlive = TimeSpan.FromSeconds(result.GetValue(TcpKeepAlive)),
+            MaxClientMemory = result.GetValue(MaxClientMemory),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
             Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,
             EventThreads = result.GetValue(IoThreads),

@@ -2,6 +2,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
+using Kv.Server.Networking.ClientMemory;
 using Kv.Storage;
 using Kv.Storage.Persistence;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,9 @@ internal sealed class ConnectionServices
     /// </summary>
     public const int MaxLingeringRefusals = DescriptorLimit.Margin / 3;
 
+    /// <summary>Each connection's starting receive and send buffers; larger ones count against the client memory budget.</summary>
+    public const int InitialBufferSize = 16 * 1024;
+
     private static readonly TimeSpan LogIntervalTime = TimeSpan.FromSeconds(10);
 
     private int _open;
@@ -33,6 +37,7 @@ internal sealed class ConnectionServices
     {
         Options = options;
         MaxConnections = maxConnections ?? options.MaxConnections;
+        BufferPool = new ClientBufferPool(InitialBufferSize, options.MaxClientMemory);
         Store = store;
         Commits = commits;
         Logger = logger;
@@ -48,8 +53,14 @@ internal sealed class ConnectionServices
     /// <summary>Connections served at once: <see cref="KvServerOptions.MaxConnections"/>, or fewer to fit the descriptor limit.</summary>
     public int MaxConnections { get; }
 
+    /// <summary>Where the connections' buffers come from, under the client memory budget.</summary>
+    public ClientBufferPool BufferPool { get; }
+
     /// <summary>Refusals (<see cref="ServerLog.ConnectionRefused"/>) are logged at most once per interval.</summary>
     public LogInterval RefusalLog { get; } = new(LogIntervalTime);
+
+    /// <summary>Out-of-memory answers (the client memory budget, or the heap) are logged at most once per interval.</summary>
+    public LogInterval OutOfMemoryLog { get; } = new(LogIntervalTime);
 
     /// <summary>Failed accepts (out of descriptors, say) are logged at most once per interval.</summary>
     public LogInterval AcceptFailureLog { get; } = new(LogIntervalTime);

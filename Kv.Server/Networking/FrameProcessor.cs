@@ -40,14 +40,16 @@ internal sealed class FrameProcessor
     private readonly CommandContext _context;
     private readonly int _sendBufferLimit;
     private readonly ILogger _logger;
+    private readonly LogInterval _outOfMemoryLog;
 
     // With persistence: where the responses to writes since the last commit start in the send buffer, so that they can be
     // taken back if the commit says the writes are not durable.
     private readonly List<int>? _uncommittedWrites;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null)
     {
+        _outOfMemoryLog = outOfMemoryLog ?? new LogInterval(TimeSpan.FromSeconds(10));
         _uncommittedWrites = persistent ? [] : null;
         _connectionId = connectionId;
         _input = input;
@@ -75,7 +77,7 @@ internal sealed class FrameProcessor
                         _uncommittedWrites.Add(_output.WrittenCount);
                     }
 
-                    CommandDispatcher.Execute(command, _context);
+                    Execute(command);
                     _input.Consume(command.FrameLength);
                     _requests++;
                     if (_output.WrittenCount >= _sendBufferLimit)
@@ -85,7 +87,7 @@ internal sealed class FrameProcessor
 
                     continue;
                 case ParseStatus.NeedMoreData:
-                    return BatchOutcome.NeedMoreData;
+                    return MakeRoomForTheRest();
                 default:
                     var message = error.ToString();
                     WriteProtocolError(error, message);
@@ -138,6 +140,49 @@ internal sealed class FrameProcessor
 
         _output.Write(copy.Span[from..]);
         _uncommittedWrites.Clear();
+    }
+
+    private void Execute(in CommandView command)
+    {
+        try
+        {
+            CommandDispatcher.Execute(command, _context);
+        }
+        catch (OutOfMemoryException e)
+        {
+            // The response could not be buffered (the client memory budget, or the heap): the client is told instead.
+            // The encoders ask for a response's whole size before writing any of it, so nothing of it was written.
+            if (_outOfMemoryLog.TryLog(out var suppressed))
+            {
+                ServerLog.ResponseOutOfMemory(_logger, _connectionId, e.Message, suppressed, _outOfMemoryLog.Seconds);
+            }
+
+            var message = Encoding.UTF8.GetBytes($"out of memory: {e.Message}");
+            ResponseEncoder.Encode(_output, command.Version, ResponseStatus.Error, command.RequestId, message, ProtocolErrorCode.OutOfMemory);
+        }
+    }
+
+    // Whole frames are answered and the start of one is left: make sure the receive buffer can take the rest of it now,
+    // rather than at the next receive, so that a frame there is no memory for is answered like any other error.
+    private BatchOutcome MakeRoomForTheRest()
+    {
+        try
+        {
+            _input.GetFreeSpace();
+            return BatchOutcome.NeedMoreData;
+        }
+        catch (OutOfMemoryException e)
+        {
+            CommandParser.TryReadHeader(_input.Unparsed, out var version, out var requestId);
+            var message = $"out of memory: a frame of more than {_input.Length} bytes cannot be received ({e.Message}); the connection is closed";
+            ResponseEncoder.Encode(_output, version, ResponseStatus.Error, requestId, Encoding.UTF8.GetBytes(message), ProtocolErrorCode.OutOfMemory);
+            if (_outOfMemoryLog.TryLog(out var suppressed))
+            {
+                ServerLog.FrameOutOfMemory(_logger, _connectionId, message, suppressed, _outOfMemoryLog.Seconds);
+            }
+
+            return BatchOutcome.Close;
+        }
     }
 
     // A frame of an unknown version, or any version-0 error, is answered in version 0: the peer may speak nothing else.

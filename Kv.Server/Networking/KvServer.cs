@@ -175,6 +175,7 @@ public sealed class KvServer : IAsyncDisposable
 
         await _transport.StopAsync(_options.ShutdownTimeout).ConfigureAwait(false);
         _listener?.Dispose();
+        _services?.BufferPool.Dispose();
 
         // After the connections: their last responses may still be waiting for the log. Closing it writes and
         // fsyncs what is buffered. On a pool thread: this method may be running on the log's resumer thread (the last

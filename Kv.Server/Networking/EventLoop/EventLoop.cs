@@ -243,7 +243,14 @@ internal sealed unsafe class EventLoop : IDisposable
             _again.Clear();
             foreach (var connection in again)
             {
-                connection.ProcessInput();
+                try
+                {
+                    connection.ProcessInput();
+                }
+                catch (Exception e)
+                {
+                    connection.Crash(e);
+                }
             }
         }
 
@@ -264,7 +271,15 @@ internal sealed unsafe class EventLoop : IDisposable
             }
             else if (Find(token) is { } connection)
             {
-                connection.OnEvents(Native.EventMask(events, i));
+                try
+                {
+                    connection.OnEvents(Native.EventMask(events, i));
+                }
+                catch (Exception e)
+                {
+                    // One connection's failure (an allocation that failed, say) is that connection's alone.
+                    connection.Crash(e);
+                }
             }
         }
 
@@ -281,7 +296,14 @@ internal sealed unsafe class EventLoop : IDisposable
             var outcome = _services.Commits?.Commit() ?? CommitOutcome.Acknowledged;
             for (var i = 0; i < _dirty.Count; i++)
             {
-                _dirty[i].EndTurn(outcome);
+                try
+                {
+                    _dirty[i].EndTurn(outcome);
+                }
+                catch (Exception e)
+                {
+                    _dirty[i].Crash(e);
+                }
             }
 
             _dirty.Clear();

@@ -19,7 +19,6 @@ internal sealed class LoopConnection
     /// <summary>What the loop waits for while the connection is read: data, or the peer closing.</summary>
     public const int ReadInterest = Native.EpollIn | Native.EpollRdHup;
 
-    private const int InitialBufferSize = 16 * 1024;
     private const int WriteInterest = Native.EpollOut;
     private const int NoInterest = 0;
     private const long LingerAfterErrorMilliseconds = 1000;
@@ -47,9 +46,9 @@ internal sealed class LoopConnection
         Fd = fd;
         _loop = loop;
         _services = loop.Services;
-        _input = new ReceiveBuffer(InitialBufferSize, _services.Parser.Limits.MaxFrameBytes);
-        _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null);
+        _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, _services.Parser.Limits.MaxFrameBytes, _services.BufferPool);
+        _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, _services.BufferPool);
+        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null, _services.OutOfMemoryLog);
 
         LastActivity = Environment.TickCount64;
     }
@@ -204,7 +203,15 @@ internal sealed class LoopConnection
         }
     }
 
+    /// <summary>Something the connection did threw (a bug, or memory that could not be had): it alone is closed.</summary>
+    public void Crash(Exception e)
+    {
+        ServerLog.ConnectionFailed(_services.Logger, Id, e);
+        Close();
+    }
+
     /// <summary>A system call failed in a way that ends the connection.</summary>
+
     public void Fail(string what, int error)
     {
         ServerLog.ConnectionSystemCallFailed(_services.Logger, Id, what, error);

@@ -16,7 +16,6 @@ namespace Kv.Server.Networking.Sockets;
 /// </summary>
 internal sealed class SocketConnection : IDisposable
 {
-    private const int InitialBufferSize = 16 * 1024;
     private const int SynchronousReceivesBeforeYield = 16;
     private static readonly TimeSpan LingerAfterError = TimeSpan.FromSeconds(1);
 
@@ -35,9 +34,9 @@ internal sealed class SocketConnection : IDisposable
         Id = id;
         _socket = socket;
         _logger = services.Logger;
-        _input = new ReceiveBuffer(InitialBufferSize, services.Parser.Limits.MaxFrameBytes);
-        _output = new PooledBufferWriter(InitialBufferSize);
-        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null);
+        _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, services.Parser.Limits.MaxFrameBytes, services.BufferPool);
+        _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, services.BufferPool);
+        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null, services.OutOfMemoryLog);
         _commits = services.Commits;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
