@@ -39,7 +39,7 @@ for _ in $(seq 300); do
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err"; exit 1; }
   sleep 0.1
 done
-port=$(sed -n 's/^Kv server ready on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.out")
+port=$(sed -n 's/^Kv server ready on 127\.0\.0\.1:\([0-9]*\),.*$/\1/p' "$work/server.out")
 [ -n "$port" ] || { echo "no ready line"; exit 1; }
 [ "$(kv --port "$port" set installed yes)" = "OK" ]
 [ "$(kv --port "$port" get installed)" = "yes" ]

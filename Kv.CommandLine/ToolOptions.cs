@@ -53,6 +53,54 @@ public static class ToolOptions
         return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
     };
 
+    /// <summary>
+    /// A size in bytes, plain or with a unit as Redis writes them (case does not matter): <c>k</c>, <c>m</c>, <c>g</c>
+    /// are powers of 1,000 and <c>kb</c>, <c>mb</c>, <c>gb</c> (or <c>kib</c>, <c>mib</c>, <c>gib</c>) powers of 1,024.
+    /// </summary>
+    public static ValueParser<long> Size(long min) => (string text, out long value, out string expected) =>
+    {
+        expected = $"a size in bytes, or with a unit such as 512mb or 4gb, {min.ToString(CultureInfo.InvariantCulture)} bytes or more";
+        return TryParseSize(text, out value) && value >= min;
+    };
+
+    /// <summary>Parses a size as <see cref="Size"/> takes it.</summary>
+    public static bool TryParseSize(string text, out long value)
+    {
+        value = 0;
+        var trimmed = text.Trim().ToLowerInvariant();
+        var digits = 0;
+        while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits]))
+        {
+            digits++;
+        }
+
+        if (digits == 0 || !long.TryParse(trimmed.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        long unit = trimmed[digits..] switch
+        {
+            "" or "b" => 1,
+            "k" => 1000,
+            "kb" or "kib" => 1024,
+            "m" => 1000 * 1000,
+            "mb" or "mib" => 1024 * 1024,
+            "g" => 1000 * 1000 * 1000,
+            "gb" or "gib" => 1024L * 1024 * 1024,
+            "t" => 1000L * 1000 * 1000 * 1000,
+            "tb" or "tib" => 1024L * 1024 * 1024 * 1024,
+            _ => 0,
+        };
+        if (unit == 0 || number > long.MaxValue / unit)
+        {
+            return false;
+        }
+
+        value = number * unit;
+        return true;
+    }
+
     /// <summary>A TCP port: 0 to 65535 when 0 (a free port) is allowed, otherwise 1 to 65535.</summary>
     public static ValueParser<int> Port(bool allowZero) => Int(allowZero ? 0 : 1, 65535);
 

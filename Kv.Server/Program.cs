@@ -77,7 +77,7 @@ public static class Program
         }
 
         // The one line on standard output, for people and scripts: the server accepts connections from now on.
-        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}, max memory {DescribeLimit(options.MaxMemory)} of {FormatBytes(MemoryDefaults.Available)} available (--max-memory)").ConfigureAwait(false);
         await Console.Out.FlushAsync().ConfigureAwait(false);
 
         var failed = await Task.WhenAny(stop.Task, server.PersistenceFailed).ConfigureAwait(false) != stop.Task;
@@ -88,6 +88,12 @@ public static class Program
 
         await server.StopAsync().ConfigureAwait(false);
         return failed ? ExitCodes.PersistenceFailed : ExitCodes.Success;
+
+        static string DescribeLimit(long bytes) => bytes == 0 ? "unlimited" : FormatBytes(bytes);
+
+        static string FormatBytes(long bytes) => bytes >= 1L << 30
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GiB")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.0} MiB");
 
         void Stop(PosixSignalContext context)
         {

@@ -52,9 +52,19 @@ public sealed record KvServerOptions
     /// <summary>
     /// The most memory all client buffers together may take beyond each connection's starting buffers: large frames
     /// being received, large responses waiting to be sent. A frame that would take more is answered ERROR OutOfMemory
-    /// and its connection closed; a response that would is replaced by ERROR OutOfMemory. Default 1 GiB; at least 1 MiB.
+    /// and its connection closed; a response that would is replaced by ERROR OutOfMemory. Default an eighth of the
+    /// memory available (<see cref="MemoryDefaults.MaxClientMemory"/>), at most 1 GiB; at least 1 MiB.
     /// </summary>
-    public long MaxClientMemory { get; init; } = 1024L * 1024 * 1024;
+    public long MaxClientMemory { get; init; } = MemoryDefaults.MaxClientMemory(MemoryDefaults.Available);
+
+    /// <summary>
+    /// The most memory the store may hold (records, their pages, indexes), when the server creates its store; a write
+    /// that would need more is answered ERROR OutOfMemory while reads, CLEAR and writes that need no more go on (Redis's
+    /// <c>maxmemory</c> with <c>noeviction</c>). Default three quarters of the memory available beyond 96 MiB, the
+    /// machine's or the container's (<see cref="MemoryDefaults.MaxMemory"/>), so that a default server refuses writes
+    /// before the kernel kills it. 0: no limit but the system's.
+    /// </summary>
+    public long MaxMemory { get; init; } = MemoryDefaults.MaxMemory(MemoryDefaults.Available);
 
     /// <summary>The listen backlog. Default 511, as Redis.</summary>
     public int Backlog { get; init; } = 511;
@@ -128,6 +138,11 @@ public sealed record KvServerOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("--shutdown-timeout must not be negative.");
+        }
+
+        if (MaxMemory < 0)
+        {
+            throw new ArgumentException($"--max-memory must not be negative, not {MaxMemory}.");
         }
 
         if (MaxClientMemory < 1024 * 1024)

@@ -30,8 +30,10 @@ internal sealed class ServerCommandLine
             ToolOptions.Int(Kv.Protocol.ProtocolLimits.MinimumMaxFrameBytes, int.MaxValue), defaults.MaxFrameBytes, "KV_MAX_FRAME_BYTES", environment);
         IdleTimeout = ToolOptions.Value("--idle-timeout", "Seconds a connection may stay silent before it is closed; 0 turns it off.",
             Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
-        MaxClientMemory = ToolOptions.Value("--max-client-memory", "Most bytes all client buffers together may take beyond their starting size (large frames arriving, large responses waiting); past it, ERROR OutOfMemory.",
-            ToolOptions.Long(1024 * 1024, long.MaxValue), defaults.MaxClientMemory, "KV_MAX_CLIENT_MEMORY", environment);
+        MaxMemory = ToolOptions.Value("--max-memory", "Most memory the store may hold (records and indexes), as 512mb or 4gb; past it writes are refused with ERROR OutOfMemory and reads go on. 0: no limit. Default: three quarters of the machine's or container's memory beyond 96 MiB.",
+            ToolOptions.Size(0), defaults.MaxMemory, "KV_MAX_MEMORY", environment);
+        MaxClientMemory = ToolOptions.Value("--max-client-memory", "Most memory all client buffers together may take beyond their starting size (large frames arriving, large responses waiting), as 256mb; past it, ERROR OutOfMemory. Default: an eighth of the memory, at most 1gb.",
+            ToolOptions.Size(1024 * 1024), defaults.MaxClientMemory, "KV_MAX_CLIENT_MEMORY", environment);
         TcpKeepAlive = ToolOptions.Value("--tcp-keepalive", "Seconds without traffic after which TCP keepalive probes a client, to drop half-open connections; 0 turns it off.",
             Seconds, defaults.TcpKeepAlive.TotalSeconds, "KV_TCP_KEEPALIVE", environment);
         ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
@@ -52,7 +54,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxClientMemory, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, MaxClientMemory, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -73,6 +75,8 @@ internal sealed class ServerCommandLine
     public Option<double> TcpKeepAlive { get; }
 
     public Option<long> MaxClientMemory { get; }
+
+    public Option<long> MaxMemory { get; }
 
     public Option<double> ShutdownTimeout { get; }
 
@@ -102,6 +106,7 @@ internal sealed class ServerCommandLine
             IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
             TcpKeepAlive = TimeSpan.FromSeconds(result.GetValue(TcpKeepAlive)),
             MaxClientMemory = result.GetValue(MaxClientMemory),
+            MaxMemory = result.GetValue(MaxMemory),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
             Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,
             EventThreads = result.GetValue(IoThreads),

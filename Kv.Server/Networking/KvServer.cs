@@ -37,7 +37,7 @@ public sealed class KvServer : IAsyncDisposable
     /// <param name="options">Address, port, limits and transport; checked here.</param>
     /// <param name="store">
     /// The store to serve, which the caller keeps and disposes; when null, a new empty one that the server owns and
-    /// disposes with itself.
+    /// disposes with itself, limited to <see cref="KvServerOptions.MaxMemory"/>.
     /// </param>
     /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
     public KvServer(KvServerOptions options, MemoryStore? store = null, ILoggerFactory? loggerFactory = null)
@@ -45,7 +45,7 @@ public sealed class KvServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        Store = store ?? new MemoryStore();
+        Store = store ?? new MemoryStore(new MemoryStoreOptions { MemoryLimit = options.MaxMemory });
         _ownsStore = store is null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kv.Server");
     }

@@ -51,6 +51,7 @@ public sealed partial class ServerProcess : IDisposable
 
     // Not passed to the server: read by Launch, which puts it under prlimit.
     private const string DescriptorLimitVariable = "KV_TEST_DESCRIPTOR_LIMIT";
+    private const string CgroupVariable = "KV_TEST_CGROUP";
 
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll");
 
@@ -84,11 +85,18 @@ public sealed partial class ServerProcess : IDisposable
     public static Task<ServerProcess> StartWithDescriptorLimitAsync(int descriptors, params string[] args) =>
         StartAsync(new Dictionary<string, string> { [DescriptorLimitVariable] = descriptors.ToString(System.Globalization.CultureInfo.InvariantCulture) }, args);
 
+    /// <summary>
+    /// Starts the server inside a memory cgroup (as in a container with that memory limit) and waits for its ready line.
+    /// </summary>
+    public static Task<ServerProcess> StartInCgroupAsync(Exhaustion.MemoryCgroup cgroup, params string[] args) =>
+        StartAsync(new Dictionary<string, string> { [CgroupVariable] = cgroup.Path }, args);
+
     /// <summary>Starts the server, with these environment variables, without waiting for anything.</summary>
     public static ServerProcess Launch(Dictionary<string, string> environment, params string[] args)
     {
         var limited = environment.TryGetValue(DescriptorLimitVariable, out var limit);
-        var info = new ProcessStartInfo(limited ? "prlimit" : "dotnet")
+        var confined = environment.TryGetValue(CgroupVariable, out var cgroup);
+        var info = new ProcessStartInfo(limited ? "prlimit" : confined ? "sh" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -100,6 +108,13 @@ public sealed partial class ServerProcess : IDisposable
             info.ArgumentList.Add($"--nofile={limit}:{limit}");
             info.ArgumentList.Add("dotnet");
         }
+        else if (confined)
+        {
+            // The shell joins the cgroup, then becomes the server: the process is the server's, inside the cgroup.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("echo $$ > \"$0/cgroup.procs\" && exec dotnet \"$@\"");
+            info.ArgumentList.Add(cgroup!);
+        }
 
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args)
@@ -107,7 +122,7 @@ public sealed partial class ServerProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in environment.Where(v => v.Key != DescriptorLimitVariable))
+        foreach (var (name, value) in environment.Where(v => v.Key is not (DescriptorLimitVariable or CgroupVariable)))
         {
             info.Environment[name] = value;
         }

@@ -137,9 +137,12 @@ internal sealed unsafe class EventLoop : IDisposable
     }
 
     /// <summary>Forgets a closed connection (its descriptor is closed by the caller afterwards).</summary>
+    /// <summary>Stops watching a connection's descriptor, before it is closed.</summary>
+    public void Unwatch(LoopConnection connection) => Native.Remove(_epoll, connection.Fd);
+
+    /// <summary>Forgets a closed connection (after <see cref="Unwatch"/>); the last one leaving ends a stop.</summary>
     public void Unregister(LoopConnection connection)
     {
-        Native.Remove(_epoll, connection.Fd);
         var slot = (int)(uint)connection.Token;
         if (slot < _slots.Count && ReferenceEquals(_slots[slot], connection))
         {

@@ -389,7 +389,7 @@ internal sealed class LoopConnection
         }
 
         _closed = true;
-        _loop.Unregister(this);
+        _loop.Unwatch(this);
         Native.Close(Fd);
         _input.Dispose();
         _output.Dispose();
@@ -402,5 +402,9 @@ internal sealed class LoopConnection
         {
             _services.RefusalEnded();
         }
+
+        // Last: the loop's last connection leaving ends a stop, whose waiter may then read the connection count at once
+        // (on another thread), so the count must already be down.
+        _loop.Unregister(this);
     }
 }
