@@ -78,6 +78,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         }
     }
 
+    /// <summary>Forgets the written bytes and keeps the array, whatever its size: for a rewrite of what was written.</summary>
+    public void Clear() => _buffer.Clear();
+
     /// <summary>Returns the array to the pool.</summary>
     public void Dispose() => _buffer.Dispose();
 }

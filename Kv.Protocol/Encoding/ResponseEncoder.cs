@@ -64,6 +64,12 @@ public static class ResponseEncoder
         return length;
     }
 
+    /// <summary>The status of an encoded response (any version): the byte after the version.</summary>
+    /// <param name="response">An encoded response, at least its first two bytes.</param>
+    /// <exception cref="ArgumentException">Fewer than two bytes.</exception>
+    public static ResponseStatus StatusOf(ReadOnlySpan<byte> response) =>
+        response.Length >= 2 ? (ResponseStatus)response[1] : throw new ArgumentException("A response has at least two bytes.", nameof(response));
+
     /// <summary>Encodes a response into <paramref name="writer"/> (one <c>GetSpan</c>, one <c>Advance</c>) and returns its length.</summary>
     /// <param name="writer">Where to write.</param>
     /// <param name="version">The protocol version (that of the request being answered).</param>

@@ -157,4 +157,21 @@ public class ClientMemoryTests
         using var other = await WireConnection.ConnectAsync(server.EndPoint);
         (await other.ExecuteAsync(Command.Get("small"))).Should().Be(Response.Ok("fits"));
     }
+
+    [Test]
+    public async Task A_write_whose_answer_cannot_be_buffered_is_refused_before_it_is_applied()
+    {
+        // A version-0 SET answers with its key: a 1.5 MiB key needs a 2 MiB receive buffer (3 MiB while it grows from
+        // 1 MiB) and a 1.5 MiB answer, 3.5 MiB in all, over a 3.25 MiB budget. The answer's room is taken before the write,
+        // so the refusal changes nothing.
+        await using var server = InProcessServer.Start(o => o with { MaxClientMemory = 13 * MiB / 4 });
+        using var connection = await server.ConnectAsync();
+        var key = new byte[3 * MiB / 2];
+        key.AsSpan().Fill((byte)'k');
+        var refused = await connection.ExecuteAsync(Command.Set(key, "v"u8.ToArray()));
+        refused.Status.Should().Be(ResponseStatus.Error);
+        refused.PayloadText.Should().StartWith("out of memory");
+
+        (await connection.ExecuteAsync(Command.Get(key, ProtocolVersion.V1, 5))).Should().Be(Response.NotFound(5), "the refused write was not applied");
+    }
 }

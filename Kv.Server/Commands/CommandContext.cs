@@ -27,6 +27,15 @@ internal sealed class CommandContext(MemoryStore store, IBufferWriter<byte> outp
         RequestId = requestId;
     }
 
+    /// <summary>
+    /// Makes room for an OK response with a payload of <paramref name="payloadLength"/> bytes, before the command changes
+    /// anything: a write whose answer could not be buffered (the client memory budget) is then refused before it is
+    /// applied, never applied and answered with an error.
+    /// </summary>
+    /// <exception cref="OutOfMemoryException">The room cannot be had.</exception>
+    public void ReserveOk(int payloadLength) =>
+        output.GetSpan(ResponseEncoder.GetEncodedLength(Version, ResponseStatus.Ok, payloadLength));
+
     public void WriteOk(ReadOnlySpan<byte> payload) =>
         ResponseEncoder.Encode(output, Version, ResponseStatus.Ok, RequestId, payload);
 

@@ -15,6 +15,8 @@ internal static class SetCommand
 
     private static void Execute(scoped in CommandView command, CommandContext context)
     {
+        var answer = command.Version == ProtocolVersion.V0 ? command.Key : default;
+        context.ReserveOk(answer.Length);
         try
         {
             context.Store.Set(command.Key, command.Value);
@@ -30,6 +32,6 @@ internal static class SetCommand
             return;
         }
 
-        context.WriteOk(command.Version == ProtocolVersion.V0 ? command.Key : default);
+        context.WriteOk(answer);
     }
 }

@@ -22,7 +22,10 @@ internal sealed class ConnectionServices
     /// </summary>
     public const int MaxLingeringRefusals = DescriptorLimit.Margin / 3;
 
-    /// <summary>Each connection's starting receive and send buffers; larger ones count against the client memory budget.</summary>
+    /// <summary>
+    /// Each connection's starting receive and send buffers. Buffers up to four times this (what a connection keeps while
+    /// idle) are not counted against the client memory budget; larger ones are.
+    /// </summary>
     public const int InitialBufferSize = 16 * 1024;
 
     private static readonly TimeSpan LogIntervalTime = TimeSpan.FromSeconds(10);
@@ -37,7 +40,7 @@ internal sealed class ConnectionServices
     {
         Options = options;
         MaxConnections = maxConnections ?? options.MaxConnections;
-        BufferPool = new ClientBufferPool(InitialBufferSize, options.MaxClientMemory);
+        BufferPool = new ClientBufferPool(4 * InitialBufferSize, options.MaxClientMemory);
         Store = store;
         Commits = commits;
         Logger = logger;

@@ -31,6 +31,8 @@ internal enum BatchOutcome
 /// </summary>
 internal sealed class FrameProcessor
 {
+    private static readonly byte[] OutOfMemoryMessage = "out of memory: the client memory budget (--max-client-memory) or the heap has no room for this response"u8.ToArray();
+
     private static readonly byte[] NotDurable = "writes refused: the disk is full; this write is applied in memory but was not made durable, and may yet reach the disk"u8.ToArray();
 
     private readonly long _connectionId;
@@ -44,7 +46,7 @@ internal sealed class FrameProcessor
 
     // With persistence: where the responses to writes since the last commit start in the send buffer, so that they can be
     // taken back if the commit says the writes are not durable.
-    private readonly List<int>? _uncommittedWrites;
+    private readonly List<WriteResponse>? _uncommittedWrites;
     private long _requests;
 
     public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null)
@@ -72,12 +74,17 @@ internal sealed class FrameProcessor
             switch (status)
             {
                 case ParseStatus.Complete:
-                    if (_uncommittedWrites is not null && CommandDispatcher.IsWrite(command.Kind))
+                    var start = _output.WrittenCount;
+                    if (!Execute(command))
                     {
-                        _uncommittedWrites.Add(_output.WrittenCount);
+                        return BatchOutcome.Close;
                     }
 
-                    Execute(command);
+                    if (_uncommittedWrites is not null && CommandDispatcher.IsWrite(command.Kind))
+                    {
+                        _uncommittedWrites.Add(new WriteResponse(start, _output.WrittenCount, command.Version, command.RequestId));
+                    }
+
                     _input.Consume(command.FrameLength);
                     _requests++;
                     if (_output.WrittenCount >= _sendBufferLimit)
@@ -121,44 +128,61 @@ internal sealed class FrameProcessor
         var written = _output.WrittenSpan;
         using var copy = MemoryOwner<byte>.Allocate(written.Length);
         written.CopyTo(copy.Span);
-        _output.Reset();
+        _output.Clear();
         var from = 0;
-        foreach (var start in _uncommittedWrites)
+        foreach (var write in _uncommittedWrites)
         {
-            _output.Write(copy.Span[from..start]);
-            ResponseParser.Default.TryParse(copy.Span[start..], out var response, out _);
-            from = start + response.FrameLength;
-            if (response.Status == ResponseStatus.Ok)
+            _output.Write(copy.Span[from..write.Start]);
+            if (ResponseEncoder.StatusOf(copy.Span[write.Start..write.End]) == ResponseStatus.Ok)
             {
-                ResponseEncoder.Encode(_output, response.Version, ResponseStatus.Error, response.RequestId, NotDurable, ProtocolErrorCode.WriteRefused);
+                ResponseEncoder.Encode(_output, write.Version, ResponseStatus.Error, write.RequestId, NotDurable, ProtocolErrorCode.WriteRefused);
             }
             else
             {
-                _output.Write(copy.Span[start..from]);
+                _output.Write(copy.Span[write.Start..write.End]);
             }
+
+            from = write.End;
         }
 
         _output.Write(copy.Span[from..]);
         _uncommittedWrites.Clear();
     }
 
-    private void Execute(in CommandView command)
+    // Runs a command; false when not even an error could be written for it (no memory at all), and the connection must
+    // close.
+    private bool Execute(in CommandView command)
     {
+        var start = _output.WrittenCount;
         try
         {
             CommandDispatcher.Execute(command, _context);
+            return true;
         }
         catch (OutOfMemoryException e)
         {
-            // The response could not be buffered (the client memory budget, or the heap): the client is told instead.
-            // The encoders ask for a response's whole size before writing any of it, so nothing of it was written.
+            // The response could not be buffered (the client memory budget, or the heap). Nothing was changed: a write
+            // makes room for its answer before it applies anything, and a read or CLEAR writes its answer before the
+            // store lets go of the value. The encoders ask for a response's whole size before writing any of it.
             if (_outOfMemoryLog.TryLog(out var suppressed))
             {
                 ServerLog.ResponseOutOfMemory(_logger, _connectionId, e.Message, suppressed, _outOfMemoryLog.Seconds);
             }
 
-            var message = Encoding.UTF8.GetBytes($"out of memory: {e.Message}");
-            ResponseEncoder.Encode(_output, command.Version, ResponseStatus.Error, command.RequestId, message, ProtocolErrorCode.OutOfMemory);
+            if (_output.WrittenCount != start)
+            {
+                return false;
+            }
+
+            try
+            {
+                ResponseEncoder.Encode(_output, command.Version, ResponseStatus.Error, command.RequestId, OutOfMemoryMessage, ProtocolErrorCode.OutOfMemory);
+                return true;
+            }
+            catch (OutOfMemoryException)
+            {
+                return false;
+            }
         }
     }
 
@@ -198,4 +222,7 @@ internal sealed class FrameProcessor
             ResponseEncoder.Encode(_output, error.Version, ResponseStatus.Error, error.RequestId, text, error.Code);
         }
     }
+
+    /// <summary>Where a write's response lies in the send buffer, and what it answers.</summary>
+    private readonly record struct WriteResponse(int Start, int End, ProtocolVersion Version, uint RequestId);
 }

@@ -139,6 +139,25 @@ public class DiskFullTests
         LogFiles.Recover(_directory).Contents.Should().HaveCount(201);
     }
 
+    [Test]
+    public async Task An_fsync_that_fails_with_no_space_fails_the_log_and_is_not_retried_as_a_full_disk()
+    {
+        using var harness = new LogHarness(_directory, FsyncPolicy.Always);
+        (await harness.SetAsync("before", "1", new CommitWaiter())).Should().BeTrue();
+
+        // NFS and thin volumes can report ENOSPC from fsync: the dirty pages may be gone, so it is a failure, not a wait.
+        harness.Log.IoFault = step =>
+        {
+            if (step == "sync")
+            {
+                throw new IOException("No space left on device", 28);
+            }
+        };
+        (await harness.SetAsync("after", "2", new CommitWaiter())).Should().BeFalse("nothing after a failed fsync is acknowledged");
+        harness.Log.IsFailed.Should().BeTrue();
+        harness.Log.IsDiskFull.Should().BeFalse();
+    }
+
     private static async ValueTask<CommitOutcome> TrySetAsync(LogHarness harness, byte[] key, byte[] value, bool callerCommits)
     {
         try

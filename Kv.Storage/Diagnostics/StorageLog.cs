@@ -41,11 +41,14 @@ internal static partial class StorageLog
     [LoggerMessage(42, LogLevel.Warning, "The log {Path} is written again after {Milliseconds} ms of a full disk: writes are accepted")]
     public static partial void DiskFullOver(ILogger logger, string path, long milliseconds);
 
-    [LoggerMessage(43, LogLevel.Critical, "Closing with a full disk: {Bytes} byte(s) of writes could not be written to the log {Path} and are lost")]
+    [LoggerMessage(43, LogLevel.Critical, "Closing with a full disk: {Bytes} byte(s) of writes could not be written to the log {Path} and are lost (none of them acknowledged on the event loop or under --fsync always; on the sockets transport under everysec or no, some were)")]
     public static partial void UnwrittenAtClose(ILogger logger, string path, long bytes);
 
     [LoggerMessage(44, LogLevel.Information, "Tightened the permissions of {Path} to {Mode}: the data is readable by its owner only")]
     public static partial void PermissionsTightened(ILogger logger, string path, string mode);
+
+    [LoggerMessage(46, LogLevel.Warning, "The data directory {Path} is open to others (mode {Mode}); its files are 0600, but chmod 700 it to keep even their names private")]
+    public static partial void DirectoryOpenToOthers(ILogger logger, string path, string mode);
 
     [LoggerMessage(45, LogLevel.Warning, "Compaction postponed: it needs about {LiveBytes} bytes and the disk has {FreeBytes} free")]
     public static partial void CompactionPostponed(ILogger logger, long liveBytes, long freeBytes);

@@ -132,7 +132,16 @@ internal sealed class DataDirectory : IDisposable
             // FileShare.None is an exclusive advisory lock (flock) on Unix; the kernel drops it if the process dies.
             var created = !File.Exists(path);
             var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            FilePermissions.OwnerOnly(handle, path, created, logger);
+            try
+            {
+                FilePermissions.OwnerOnly(handle, path, created, logger);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                handle.Dispose();
+                throw new UnauthorizedAccessException($"The permissions of {path} cannot be set to 0600: {e.Message}", e);
+            }
+
             return handle;
         }
         catch (IOException e)

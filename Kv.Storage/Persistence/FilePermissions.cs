@@ -5,9 +5,10 @@ using Microsoft.Win32.SafeHandles;
 namespace Kv.Storage.Persistence;
 
 /// <summary>
-/// The data is its owner's alone, whatever the umask: the data directory is 0700 and its files 0600, as Redis's and
-/// PostgreSQL's are. A directory or file found with wider permissions (made by an earlier version, or by hand) is
-/// tightened, and the log says so. Nothing to do on Windows, where the ACLs are inherited from the parent.
+/// The data is its owner's alone, whatever the umask: a data directory the server creates is 0700, and its files are
+/// 0600, as PostgreSQL's are. A file found with wider permissions (made by an earlier version, or by hand) is
+/// tightened, and the log says so; an existing directory open to others is only logged. Nothing to do on Windows,
+/// where the ACLs are inherited from the parent.
 /// </summary>
 internal static class FilePermissions
 {
@@ -21,7 +22,11 @@ internal static class FilePermissions
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    /// <summary>Creates the directory (and missing parents) as 0700, or tightens an existing one.</summary>
+    /// <summary>
+    /// Creates the directory as 0700 (its missing parents with the usual mode). An existing directory is left as it is,
+    /// since it may be shared or set up on purpose (sticky, setgid, group access), but one that others may enter is
+    /// logged as a warning: the files in it are 0600 all the same.
+    /// </summary>
     public static void CreateDirectory(string path, ILogger logger)
     {
         if (OperatingSystem.IsWindows())
@@ -32,13 +37,19 @@ internal static class FilePermissions
 
         if (!Directory.Exists(path))
         {
+            if (System.IO.Path.GetDirectoryName(path) is { } parent)
+            {
+                Directory.CreateDirectory(parent);
+            }
+
             Directory.CreateDirectory(path, DirectoryMode);
+            return;
         }
 
-        if ((File.GetUnixFileMode(path) & GroupOrOther) != 0)
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOther) != 0)
         {
-            File.SetUnixFileMode(path, DirectoryMode);
-            StorageLog.PermissionsTightened(logger, path, "0700");
+            StorageLog.DirectoryOpenToOthers(logger, path, Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0'));
         }
     }
 

@@ -82,11 +82,11 @@ internal static class LogCompactor
         CancellationToken cancellation)
     {
         var handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        FilePermissions.OwnerOnly(handle, tempPath, created: true, logger: null);
         using var buffer = new ArrayPoolBufferWriter<byte>(2 * FlushThreshold);
         CompactedFile? file = null;
         try
         {
+            FilePermissions.OwnerOnly(handle, tempPath, created: true, logger: null);
             Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
             LogFormat.WriteFileHeader(header);
             RandomAccess.Write(handle, header, 0);

@@ -19,10 +19,20 @@ internal sealed class LogFile(SafeFileHandle handle, long length, long origin) :
     public long Origin { get; } = origin;
 
     /// <summary>Appends <paramref name="data"/> at the end of the file.</summary>
+    /// <exception cref="LogDiskFullException">The disk (or a quota) is full: nothing was appended, and a retry may be.</exception>
     public void Append(ReadOnlySpan<byte> data, Action<string>? fault)
     {
         fault?.Invoke("write");
-        RandomAccess.Write(Handle, data, _length);
+        try
+        {
+            RandomAccess.Write(Handle, data, _length);
+        }
+        catch (IOException e) when (LogDiskFullException.IsOutOfSpace(e))
+        {
+            // Part of it may be in the file: the length does not count it, and a retry writes it again at the same offset.
+            throw new LogDiskFullException(e);
+        }
+
         Volatile.Write(ref _length, _length + data.Length);
     }
 

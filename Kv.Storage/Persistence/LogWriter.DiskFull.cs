@@ -21,7 +21,7 @@ internal sealed partial class LogWriter
     public bool IsDiskFull => Volatile.Read(ref _diskFullSince) != 0;
 
     // Under the write lock, when a write found the disk full: the batch waits, behind what already waited.
-    private void KeepUnwritten(ReadOnlySpan<byte> batch, long end, IOException e)
+    private void KeepUnwritten(ReadOnlySpan<byte> batch, long end, LogDiskFullException e)
     {
         if (_unwritten is null)
         {
@@ -58,11 +58,8 @@ internal sealed partial class LogWriter
         return written;
     }
 
-    // ENOSPC and EDQUOT: the disk (or the user's quota) is full. A condition that passes, unlike other write errors.
-    private static bool IsOutOfSpace(IOException e) => e.HResult is 28 or 122 || (e.HResult & 0xFFFF) is 28 or 122;
-
     // Under the write lock, on the first write that found the disk full.
-    private void DiskFull(IOException e)
+    private void DiskFull(LogDiskFullException e)
     {
         Volatile.Write(ref _diskFullSince, Math.Max(1, Environment.TickCount64));
         _store.RefuseWrites($"writes refused: the disk is full ({e.Message} writing {_directory.LogPath}); reads go on, and writes resume once space is freed");
@@ -74,7 +71,7 @@ internal sealed partial class LogWriter
     }
 
     // Under the write lock, once what waited is written: it is made durable at once, whatever the policy, and writes are
-    // accepted again.
+    // accepted again. An fsync that fails here fails the log, as any failed fsync does.
     private void DiskFullOver()
     {
         _unwritten!.Dispose();

@@ -157,7 +157,8 @@ internal sealed partial class LogWriter : IDisposable
                 var idle = !stopping && !_compaction.HasSwitchPending && !_compaction.HasPendingRequest;
                 var sync = _options.Fsync == FsyncPolicy.Always && !CallerCommits;
                 var count = WritePending(sync, sleepIfEmpty: idle && !CallerCommits, retryNow: stopping);
-                if (count <= 0 && idle)
+                // While the disk is full (count < 0), it sleeps until the next retry even with compaction pending.
+                if ((count == 0 && idle) || (count < 0 && !stopping))
                 {
                     Sleep();
                     continue;
@@ -229,7 +230,7 @@ internal sealed partial class LogWriter : IDisposable
                     Interlocked.Increment(ref _writes);
                 }
             }
-            catch (IOException e) when (IsOutOfSpace(e))
+            catch (LogDiskFullException e)
             {
                 KeepUnwritten(batch.WrittenSpan, end, e);
                 return -1;

@@ -6,14 +6,15 @@ namespace Kv.Server.Networking.ClientMemory;
 /// Where the connections' receive and send buffers come from: the one budget for all client buffers together
 /// (<see cref="Hosting.KvServerOptions.MaxClientMemory"/>, as Redis's <c>maxmemory-clients</c>), and large buffers given back.
 /// <list type="bullet">
-/// <item>Arrays up to the connections' starting size are not counted: one or two per connection, bounded by the
-/// connection limit.</item>
+/// <item>Arrays up to what a connection keeps while idle (64 KiB) are not counted: one or two per connection, bounded
+/// by the connection limit, so that idle connections never use up the budget.</item>
 /// <item>Larger ones are counted against the budget; one that would take it over is refused with
 /// <see cref="InsufficientMemoryException"/> (an <see cref="OutOfMemoryException"/>), which the connection answers
 /// with ERROR OutOfMemory instead of growing.</item>
 /// <item>Arrays over <see cref="LargeArrayBytes"/> are not pooled: allocated when asked for and dropped when returned,
 /// so that what a burst of large frames or values took goes back to the operating system once the connections that
-/// held it are done with it (the shared pool would keep them for reuse for good).</item>
+/// held it are done with it (the shared pool would keep them for reuse for good): a collection runs once 64 MiB of them
+/// were dropped, at most once a second, so up to 64 MiB may wait for the next.</item>
 /// </list>
 /// Thread-safe: connections on every loop rent and return.
 /// </summary>
@@ -36,7 +37,7 @@ internal sealed class ClientBufferPool : ArrayPool<byte>, IDisposable
     private long _refusals;
     private int _collectionScheduled;
 
-    /// <param name="uncountedBytes">Arrays up to this size are not counted (the connections' starting size).</param>
+    /// <param name="uncountedBytes">Arrays up to this size are not counted (what a connection keeps while idle).</param>
     /// <param name="budget">The most bytes of larger arrays rented at once.</param>
     public ClientBufferPool(int uncountedBytes, long budget)
     {

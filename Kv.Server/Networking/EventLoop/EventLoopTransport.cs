@@ -117,23 +117,35 @@ internal sealed class EventLoopTransport : IServerTransport
                 }
             }
 
-            var id = _services.TryAdmit();
-            if (id == 0)
-            {
-                if (_services.TryBeginRefusal())
-                {
-                    LoopConnection.Refuse(fd, _loops[0]);
-                }
-                else
-                {
-                    // Enough refusals linger already: told (if the socket buffer takes it, as it does a fresh one) and closed.
-                    Native.Send(fd, _services.TooManyConnectionsResponse.Span);
-                    Native.Close(fd);
-                }
+            Admit(fd);
+        }
+    }
 
-                continue;
+    // One accepted descriptor: served, refused, or (when even that fails: memory, say) closed, with the counts undone.
+    private void Admit(int fd)
+    {
+        var id = _services.TryAdmit();
+        if (id == 0)
+        {
+            if (!_services.TryBeginRefusal())
+            {
+                // Enough refusals linger already: told (if the socket buffer takes it, as it does a fresh one) and closed.
+                Native.Send(fd, _services.TooManyConnectionsResponse.Span);
+                Native.Close(fd);
+            }
+            else if (!LoopConnection.TryRefuse(fd, _loops[0]))
+            {
+                Native.Close(fd);
+                _services.RefusalEnded();
             }
 
+            return;
+        }
+
+        LoopConnection connection;
+        EventLoop loop;
+        try
+        {
             Native.SetNoDelay(fd);
             if (_keepAlive is { } keepAlive)
             {
@@ -141,16 +153,24 @@ internal sealed class EventLoopTransport : IServerTransport
             }
 
             ServerLog.ConnectionAccepted(_services.Logger, id, Native.PeerAddress(fd));
-            var loop = _loops[_next++ % _loops.Length];
-            var connection = new LoopConnection(id, fd, loop);
-            if (loop == _loops[0])
-            {
-                loop.Register(connection);
-            }
-            else
-            {
-                loop.Post(static state => { var c = (LoopConnection)state!; c.Loop.Register(c); }, connection);
-            }
+            loop = _loops[_next++ % _loops.Length];
+            connection = new LoopConnection(id, fd, loop);
+        }
+        catch (Exception e)
+        {
+            Native.Close(fd);
+            _services.Closed();
+            ServerLog.ConnectionFailed(_services.Logger, id, e);
+            return;
+        }
+
+        if (loop == _loops[0])
+        {
+            loop.Register(connection);
+        }
+        else
+        {
+            loop.Post(static state => { var c = (LoopConnection)state!; c.Loop.Register(c); }, connection);
         }
     }
 

@@ -99,13 +99,30 @@ internal sealed class LoopConnection
     /// A connection over the limit: it is told so, then closed once its client closes or after the linger time. It is not
     /// counted among the server's connections.
     /// </summary>
-    public static void Refuse(int fd, EventLoop loop)
+    /// <returns>False when the refusal could not even be set up (no memory): the caller closes the descriptor.</returns>
+    public static bool TryRefuse(int fd, EventLoop loop)
     {
-        var connection = new LoopConnection(0, fd, loop) { _counted = false, _fatal = true };
+        LoopConnection connection;
+        try
+        {
+            connection = new LoopConnection(0, fd, loop) { _counted = false, _fatal = true };
+        }
+        catch (OutOfMemoryException)
+        {
+            return false;
+        }
+
         loop.Register(connection);
+        if (connection._closed)
+        {
+            // Registering failed; closing it ended the refusal.
+            return true;
+        }
+
         connection._output.Write(loop.Services.TooManyConnectionsResponse.Span);
         connection._dirty = true;
         loop.MarkDirty(connection);
+        return true;
     }
 
     /// <summary>Runs the whole frames received, unless responses are still waiting to go out.</summary>

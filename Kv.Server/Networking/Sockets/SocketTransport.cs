@@ -127,7 +127,20 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             }
 
             ServerLog.ConnectionAccepted(services.Logger, id, socket.RemoteEndPoint);
-            var connection = new SocketConnection(id, socket, services);
+            SocketConnection connection;
+            try
+            {
+                connection = new SocketConnection(id, socket, services);
+            }
+            catch (OutOfMemoryException e)
+            {
+                // No memory for its buffers: this connection alone is given up.
+                socket.Dispose();
+                services.Closed();
+                ServerLog.ConnectionFailed(services.Logger, id, e);
+                continue;
+            }
+
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[id] = (connection, ServeAsync(connection, started.Task));
             started.SetResult();
