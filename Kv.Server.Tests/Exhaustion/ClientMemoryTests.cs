@@ -174,4 +174,21 @@ public class ClientMemoryTests
 
         (await connection.ExecuteAsync(Command.Get(key, ProtocolVersion.V1, 5))).Should().Be(Response.NotFound(5), "the refused write was not applied");
     }
+
+    [Test]
+    public async Task A_client_asking_for_more_than_the_client_output_limit_is_disconnected_and_others_are_not()
+    {
+        await using var server = InProcessServer.Start(o => o with { ClientOutputLimit = 1 * MiB });
+        using var writer = await server.ConnectAsync();
+        (await writer.ExecuteAsync(Command.Set("big"u8.ToArray(), new byte[2 * MiB]))).Status.Should().Be(ResponseStatus.Ok);
+        (await writer.ExecuteAsync(Command.Set("small"u8.ToArray(), new byte[512 * 1024]))).Status.Should().Be(ResponseStatus.Ok);
+
+        using var greedy = await server.ConnectAsync();
+        await greedy.SendAsync(Command.Get("big"));
+        (await greedy.IsClosedByServerAsync(TimeSpan.FromSeconds(10))).Should().BeTrue("2 MiB of responses pass its 1 MiB limit");
+        server.Warnings.Should().Contain(line => line.Contains("--client-output-limit"));
+
+        (await writer.ExecuteAsync(Command.Get("small"))).Payload.Length.Should().Be(512 * 1024, "a response under the limit is served");
+    }
 }
+

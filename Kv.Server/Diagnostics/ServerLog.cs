@@ -82,6 +82,9 @@ internal static partial class ServerLog
     [LoggerMessage(28, LogLevel.Warning, "Connection {ConnectionId}: {Reason}; {Suppressed} more out-of-memory answers since the last such line (logged at most every {IntervalSeconds} s)")]
     public static partial void FrameOutOfMemory(ILogger logger, long connectionId, string reason, long suppressed, int intervalSeconds);
 
+    [LoggerMessage(29, LogLevel.Warning, "Connection {ConnectionId} closed: {Bytes} bytes of responses held for it passed the client output limit of {Limit} (--client-output-limit)")]
+    public static partial void ClientOutputLimit(ILogger logger, long connectionId, long bytes, long limit);
+
     [LoggerMessage(25, LogLevel.Information, "Raised the file descriptor limit (RLIMIT_NOFILE) from {From} to {To} to fit --max-connections")]
     public static partial void DescriptorLimitRaised(ILogger logger, ulong from, ulong to);
 

@@ -58,6 +58,15 @@ public sealed record KvServerOptions
     public long MaxClientMemory { get; init; } = MemoryDefaults.MaxClientMemory(MemoryDefaults.Available);
 
     /// <summary>
+    /// The most response bytes held for one client before it is disconnected (Redis's <c>client-output-buffer-limit</c>
+    /// hard limit): a client that asks for more than this without reading it is closed at once, without them. Default
+    /// 256 MiB (above the largest response the default frame limit allows, so only a larger frame limit or a lower
+    /// setting brings it into play); 0 turns it off. Pending responses are bounded anyway by
+    /// <see cref="SendBufferLimit"/> plus one response, and all clients' together by <see cref="MaxClientMemory"/>.
+    /// </summary>
+    public long ClientOutputLimit { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>
     /// The most memory the store may hold (records, their pages, indexes), when the server creates its store; a write
     /// that would need more is answered ERROR OutOfMemory while reads, CLEAR and writes that need no more go on (Redis's
     /// <c>maxmemory</c> with <c>noeviction</c>). Default three quarters of the memory available beyond 96 MiB, the
@@ -138,6 +147,11 @@ public sealed record KvServerOptions
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("--shutdown-timeout must not be negative.");
+        }
+
+        if (ClientOutputLimit < 0)
+        {
+            throw new ArgumentException($"--client-output-limit must not be negative, not {ClientOutputLimit}.");
         }
 
         if (MaxMemory < 0)

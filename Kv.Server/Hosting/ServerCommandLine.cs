@@ -34,6 +34,8 @@ internal sealed class ServerCommandLine
             ToolOptions.Size(0), defaults.MaxMemory, "KV_MAX_MEMORY", environment);
         MaxClientMemory = ToolOptions.Value("--max-client-memory", "Most memory all client buffers together may take beyond their starting size (large frames arriving, large responses waiting), as 256mb; past it, ERROR OutOfMemory. Default: an eighth of the memory, at most 1gb.",
             ToolOptions.Size(1024 * 1024), defaults.MaxClientMemory, "KV_MAX_CLIENT_MEMORY", environment);
+        ClientOutputLimit = ToolOptions.Value("--client-output-limit", "Most response bytes held for one client before it is disconnected, as Redis's client-output-buffer-limit (hard); 0 turns it off.",
+            ToolOptions.Size(0), defaults.ClientOutputLimit, "KV_CLIENT_OUTPUT_LIMIT", environment);
         TcpKeepAlive = ToolOptions.Value("--tcp-keepalive", "Seconds without traffic after which TCP keepalive probes a client, to drop half-open connections; 0 turns it off.",
             Seconds, defaults.TcpKeepAlive.TotalSeconds, "KV_TCP_KEEPALIVE", environment);
         ShutdownTimeout = ToolOptions.Value("--shutdown-timeout", "Seconds a graceful shutdown waits for connections to finish.",
@@ -54,7 +56,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, MaxClientMemory, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -77,6 +79,8 @@ internal sealed class ServerCommandLine
     public Option<long> MaxClientMemory { get; }
 
     public Option<long> MaxMemory { get; }
+
+    public Option<long> ClientOutputLimit { get; }
 
     public Option<double> ShutdownTimeout { get; }
 
@@ -107,6 +111,7 @@ internal sealed class ServerCommandLine
             TcpKeepAlive = TimeSpan.FromSeconds(result.GetValue(TcpKeepAlive)),
             MaxClientMemory = result.GetValue(MaxClientMemory),
             MaxMemory = result.GetValue(MaxMemory),
+            ClientOutputLimit = result.GetValue(ClientOutputLimit),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
             Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,
             EventThreads = result.GetValue(IoThreads),

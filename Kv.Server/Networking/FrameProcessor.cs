@@ -21,6 +21,9 @@ internal enum BatchOutcome
 
     /// <summary>A fatal bad frame was answered with an ERROR: send it, then close the connection.</summary>
     Close,
+
+    /// <summary>The responses held for the client passed the client output limit: close at once, without them.</summary>
+    OutputLimitExceeded,
 }
 
 /// <summary>
@@ -43,14 +46,16 @@ internal sealed class FrameProcessor
     private readonly int _sendBufferLimit;
     private readonly ILogger _logger;
     private readonly LogInterval _outOfMemoryLog;
+    private readonly long _outputLimit;
 
     // With persistence: where the responses to writes since the last commit start in the send buffer, so that they can be
     // taken back if the commit says the writes are not durable.
     private readonly List<WriteResponse>? _uncommittedWrites;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null, long outputLimit = 0)
     {
+        _outputLimit = outputLimit;
         _outOfMemoryLog = outOfMemoryLog ?? new LogInterval(TimeSpan.FromSeconds(10));
         _uncommittedWrites = persistent ? [] : null;
         _connectionId = connectionId;
@@ -87,6 +92,12 @@ internal sealed class FrameProcessor
 
                     _input.Consume(command.FrameLength);
                     _requests++;
+                    if (_outputLimit > 0 && _output.WrittenCount > _outputLimit)
+                    {
+                        ServerLog.ClientOutputLimit(_logger, _connectionId, _output.WrittenCount, _outputLimit);
+                        return BatchOutcome.OutputLimitExceeded;
+                    }
+
                     if (_output.WrittenCount >= _sendBufferLimit)
                     {
                         return BatchOutcome.SendBufferFull;

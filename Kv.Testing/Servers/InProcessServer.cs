@@ -33,6 +33,9 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>Log entries at Error level or above: unexpected connection failures, accept failures.</summary>
     public IReadOnlyCollection<string> Errors => _capture.Errors;
 
+    /// <summary>What the server logged at Warning level.</summary>
+    public IReadOnlyCollection<string> Warnings => _capture.Warnings;
+
     /// <summary>
     /// The transport the test servers use: <c>KV_TRANSPORT</c> (<c>epoll</c> or <c>sockets</c>), read as <c>kv-server</c>
     /// reads it (server processes started by a test inherit it), so that CI runs the same suites over both; the platform's
@@ -100,21 +103,28 @@ public sealed class InProcessServer : IAsyncDisposable
     private sealed class ErrorCapture : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _errors = new();
+        private readonly ConcurrentQueue<string> _warnings = new();
 
         public IReadOnlyCollection<string> Errors => _errors;
+
+        public IReadOnlyCollection<string> Warnings => _warnings;
 
         public ILogger CreateLogger(string categoryName) => this;
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (logLevel >= LogLevel.Error)
             {
                 _errors.Enqueue($"{eventId.Name}: {formatter(state, exception)} {exception}");
+            }
+            else if (logLevel == LogLevel.Warning)
+            {
+                _warnings.Enqueue($"{eventId.Name}: {formatter(state, exception)}");
             }
         }
 

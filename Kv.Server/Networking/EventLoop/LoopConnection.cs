@@ -48,7 +48,7 @@ internal sealed class LoopConnection
         _services = loop.Services;
         _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, _services.Parser.Limits.MaxFrameBytes, _services.BufferPool);
         _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, _services.BufferPool);
-        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null, _services.OutOfMemoryLog);
+        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null, _services.OutOfMemoryLog, _services.Options.ClientOutputLimit);
 
         LastActivity = Environment.TickCount64;
     }
@@ -153,6 +153,9 @@ internal sealed class LoopConnection
             case BatchOutcome.SendBufferFull:
                 // The rest of what was received gets its turn after these responses are sent.
                 QueueForNextTurn();
+                break;
+            case BatchOutcome.OutputLimitExceeded:
+                Abort();
                 break;
             default:
                 _fatal = true;

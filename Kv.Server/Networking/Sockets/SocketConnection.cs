@@ -36,7 +36,7 @@ internal sealed class SocketConnection : IDisposable
         _logger = services.Logger;
         _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, services.Parser.Limits.MaxFrameBytes, services.BufferPool);
         _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, services.BufferPool);
-        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null, services.OutOfMemoryLog);
+        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null, services.OutOfMemoryLog, services.Options.ClientOutputLimit);
         _commits = services.Commits;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
@@ -137,6 +137,11 @@ internal sealed class SocketConnection : IDisposable
         while (true)
         {
             var outcome = _frames.Process();
+            if (outcome == BatchOutcome.OutputLimitExceeded)
+            {
+                return false;
+            }
+
             if (_output.WrittenCount > 0)
             {
                 // With persistence, the responses wait for the writes to be acknowledged as the fsync policy says (no
