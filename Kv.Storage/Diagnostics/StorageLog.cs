@@ -41,7 +41,7 @@ internal static partial class StorageLog
     [LoggerMessage(42, LogLevel.Warning, "The log {Path} is written again after {Milliseconds} ms of a full disk: writes are accepted")]
     public static partial void DiskFullOver(ILogger logger, string path, long milliseconds);
 
-    [LoggerMessage(43, LogLevel.Critical, "Closing with a full disk: {Bytes} byte(s) of writes could not be written to the log {Path} and are lost (none of them acknowledged on the event loop or under --fsync always; on the sockets transport under everysec or no, some were)")]
+    [LoggerMessage(43, LogLevel.Critical, "Closing with a full disk: {Bytes} byte(s) of writes could not be written to the log {Path} and are lost (none of them was acknowledged)")]
     public static partial void UnwrittenAtClose(ILogger logger, string path, long bytes);
 
     [LoggerMessage(44, LogLevel.Information, "Tightened the permissions of {Path} to {Mode}: the data is readable by its owner only")]

@@ -26,9 +26,6 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
     /// <summary>Held locked while a store uses the directory.</summary>
     public const string LockFileName = DataDirectory.LockFileName;
 
-    /// <summary>Under everysec and no, appends beyond this many unwritten bytes make connections wait for the writer.</summary>
-    internal const long MaxBacklogBytes = 64L * 1024 * 1024;
-
     private readonly PersistenceOptions _options;
     private readonly ILogger _logger;
     private readonly DataDirectory _directory;
@@ -183,9 +180,12 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
     }
 
     /// <summary>
-    /// Under <c>always</c>: completes once every write appended so far is fsynced, which covers the caller's writes and
-    /// every write its reads saw. Otherwise at once, unless the writer is more than 64 MiB behind (then once it has caught
-    /// up: backpressure). While the disk is full, what is not written yet is <see cref="CommitOutcome.NotDurable"/>.
+    /// Under <c>always</c>: completes once every write appended so far is fsynced (by the writer thread, one fsync for
+    /// every caller waiting), which covers the caller's writes and every write its reads saw. Under <c>everysec</c> and
+    /// <c>no</c>: writes what is appended on the caller's thread first (no fsync; one write system call, or none when the
+    /// writer got there first), so that an acknowledged write is in the operating system's hands, as on the event loops,
+    /// and a crash of the process cannot take it back. While the disk is full, what is not written is
+    /// <see cref="CommitOutcome.NotDurable"/>.
     /// </summary>
     public ValueTask<CommitOutcome> WaitForCommitAsync(CommitWaiter waiter)
     {
@@ -197,19 +197,12 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
         }
 
         var needed = _appender.Appended;
-        if (_options.Fsync != FsyncPolicy.Always && needed - _writer.Written <= MaxBacklogBytes && !_writer.IsDiskFull)
+        if (_options.Fsync != FsyncPolicy.Always)
         {
-            return ValueTask.FromResult(CommitOutcome.Acknowledged);
+            return ValueTask.FromResult(_writer.Written >= needed ? CommitOutcome.Acknowledged : _writer.Commit());
         }
 
-        var wait = _waiters.Wait(waiter, needed);
-        if (!wait.IsCompleted && _options.Fsync != FsyncPolicy.Always)
-        {
-            // Backpressure: the writer may be pausing between writes; the backlog is its cue to go on now.
-            _writer.Wake();
-        }
-
-        return wait;
+        return _waiters.Wait(waiter, needed);
     }
 
     /// <inheritdoc />

@@ -8,9 +8,9 @@ public interface ICommitBarrier
 {
     /// <summary>
     /// Completes once every write the store applied before the call is acknowledged as the fsync policy promises: on disk
-    /// under <c>always</c>; otherwise handed to the operating system (at once, unless the log is far behind, which is
-    /// backpressure). The continuation runs on the log's resumer thread (never on its writer), unless the caller awaits
-    /// with a scheduler of its own.
+    /// under <c>always</c>; otherwise written to the operating system, on the caller's thread, before it completes. The
+    /// continuation of a wait under <c>always</c> runs on the log's resumer thread (never on its writer), unless the caller
+    /// awaits with a scheduler of its own.
     /// </summary>
     /// <param name="waiter">The caller's reusable waiter; one wait at a time per waiter.</param>
     /// <returns>

@@ -98,7 +98,7 @@ internal sealed partial class LogWriter : IDisposable
 
     public void Start() => _thread.Start();
 
-    /// <summary>Ends a pause or a sleep: for requests other than appends (stop, switch, compaction, backpressure).</summary>
+    /// <summary>Ends a pause or a sleep: for requests other than appends (stop, switch, compaction).</summary>
     public void Wake()
     {
         _appender.MarkAwake();

@@ -136,7 +136,6 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    /// <summary>Forgets a closed connection (its descriptor is closed by the caller afterwards).</summary>
     /// <summary>Stops watching a connection's descriptor, before it is closed.</summary>
     public void Unwatch(LoopConnection connection) => Native.Remove(_epoll, connection.Fd);
 
