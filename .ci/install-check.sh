@@ -18,7 +18,9 @@ step "dotnet pack Kv.sln -c Release -o $work/nupkgs"
 timeout 600 dotnet pack Kv.sln -c Release -o "$work/nupkgs" -v quiet -nologo >/dev/null
 for package in Kv.Protocol Kv.Storage Kv.Client Kv.Server Kv.Cli Kv.Bench; do
   ls "$work/nupkgs/$package".*.nupkg >/dev/null || { echo "missing package $package"; exit 1; }
-  unzip -l "$work/nupkgs/$package".*.nupkg | grep -q ' README.md$' || { echo "$package has no README"; exit 1; }
+  # The listing is read whole: `grep -q` would stop reading at the match, and under pipefail unzip's SIGPIPE failed the check.
+  unzip -l "$work/nupkgs/$package".*.nupkg >"$work/listing"
+  grep -q ' README.md$' "$work/listing" || { echo "$package has no README"; exit 1; }
 done
 
 for package in Kv.Server Kv.Cli Kv.Bench; do
@@ -28,7 +30,8 @@ done
 
 export PATH="$work/tools:$PATH"
 for tool in kv-server kv kv-bench; do
-  "$tool" --help | grep -q "$tool \[" || { echo "$tool --help does not name $tool"; exit 1; }
+  "$tool" --help >"$work/help"
+  grep -q "$tool \[" "$work/help" || { echo "$tool --help does not name $tool"; exit 1; }
 done
 
 step "kv-server --port 0, then kv and kv-bench against it"
