@@ -109,7 +109,14 @@ internal sealed class ClientBufferPool : ArrayPool<byte>, IDisposable
         {
             // At most once a second, but always after the last drop: a burst's last arrays are given back too.
             var wait = Math.Max(0, Interlocked.Read(ref _lastCollect) + CollectIntervalMilliseconds - Environment.TickCount64);
-            _collector.Change(wait, Timeout.Infinite);
+            try
+            {
+                _collector.Change(wait, Timeout.Infinite);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The server has stopped: nothing is left to give back for.
+            }
         }
     }
 
