@@ -1,5 +1,6 @@
 using System.Text;
 using Kv.Protocol;
+using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
 using Kv.Server.Hosting;
 using Kv.Server.Networking.ClientMemory;
@@ -91,6 +92,14 @@ internal sealed class ConnectionServices
 
     /// <summary>Connections whose clients left while they waited in the listen backlog.</summary>
     public long AbortedAcceptCount => Interlocked.Read(ref _abortedAccepts);
+
+    /// <summary>A connection's buffers (from the client buffer pool) and the step that answers what arrives in them.</summary>
+    public FrameProcessor CreateFrames(long connectionId, out ReceiveBuffer input, out PooledBufferWriter output)
+    {
+        input = new ReceiveBuffer(InitialBufferSize, Parser.Limits.MaxFrameBytes, BufferPool);
+        output = new PooledBufferWriter(InitialBufferSize, BufferPool);
+        return new FrameProcessor(connectionId, input, output, Store, Parser, Options.SendBufferLimit, Logger, persistent: Commits is not null, OutOfMemoryLog, Options.ClientOutputLimit);
+    }
 
     /// <summary>Counts a new connection in, unless the server is at <see cref="MaxConnections"/>.</summary>
     /// <returns>The connection's id; 0 when it must be refused.</returns>

@@ -46,9 +46,7 @@ internal sealed partial class LoopConnection
         Fd = fd;
         _loop = loop;
         _services = loop.Services;
-        _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, _services.Parser.Limits.MaxFrameBytes, _services.BufferPool);
-        _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, _services.BufferPool);
-        _frames = new FrameProcessor(id, _input, _output, _services.Store, _services.Parser, _services.Options.SendBufferLimit, _services.Logger, persistent: _services.Commits is not null, _services.OutOfMemoryLog, _services.Options.ClientOutputLimit);
+        _frames = _services.CreateFrames(id, out _input, out _output);
 
         LastActivity = Environment.TickCount64;
     }

@@ -34,9 +34,7 @@ internal sealed class SocketConnection : IDisposable
         Id = id;
         _socket = socket;
         _logger = services.Logger;
-        _input = new ReceiveBuffer(ConnectionServices.InitialBufferSize, services.Parser.Limits.MaxFrameBytes, services.BufferPool);
-        _output = new PooledBufferWriter(ConnectionServices.InitialBufferSize, services.BufferPool);
-        _frames = new FrameProcessor(id, _input, _output, services.Store, services.Parser, services.Options.SendBufferLimit, services.Logger, persistent: services.Commits is not null, services.OutOfMemoryLog, services.Options.ClientOutputLimit);
+        _frames = services.CreateFrames(id, out _input, out _output);
         _commits = services.Commits;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
