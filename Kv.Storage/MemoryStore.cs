@@ -139,9 +139,29 @@ public sealed class MemoryStore : IDisposable
     /// <exception cref="StoreWriteRefusedException">The store refuses writes for now (<see cref="RefuseWrites"/>); nothing changed.</exception>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        if (!TrySet(key, value, out var needed))
+        {
+            throw needed < 0
+                ? new StoreOutOfMemoryException("out of memory: a stripe's index holds its most keys")
+                : StoreOutOfMemoryException.For(_pool, needed);
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="key"/> as <see cref="Set"/> does, but answers a lack of memory
+    /// with false instead of an exception: a store at its limit refuses every write that needs more, and a server must
+    /// refuse them without the cost of an exception each.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="needed">When false: the bytes that could not be had, or -1 when a stripe's index cannot grow at all.</param>
+    /// <returns>True when stored; false, with nothing changed, when there was no memory for it.</returns>
+    /// <exception cref="StoreWriteRefusedException">The store refuses writes for now (<see cref="RefuseWrites"/>); nothing changed.</exception>
+    public bool TrySet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out long needed)
+    {
         ThrowIfWritesRefused();
         var hash = _hasher.Hash(key);
-        StripeFor(hash).Set(key, hash, value, _observer);
+        return StripeFor(hash).TrySet(key, hash, value, _observer, out needed);
     }
 
     /// <summary>

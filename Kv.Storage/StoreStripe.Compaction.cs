@@ -110,12 +110,7 @@ internal sealed unsafe partial class StoreStripe
             var found = _index.Find(_hasher.Hash(key), ref matcher);
             if (found.Found && SlotLayout.AddressOf(*found.Slot) == address)
             {
-                long moved;
-                try
-                {
-                    moved = _pages.Append(key, new ReadOnlySpan<byte>(record + header + keyLength, valueLength));
-                }
-                catch (StoreOutOfMemoryException)
+                if (!_pages.TryAppend(key, new ReadOnlySpan<byte>(record + header + keyLength, valueLength), out var moved, out _))
                 {
                     return;
                 }

@@ -63,9 +63,10 @@ internal sealed unsafe partial class StoreStripe
         }
     }
 
-    /// <exception cref="StoreOutOfMemoryException">Nothing was changed: there was no memory for the new record or index.</exception>
-    public void Set(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, IStoreWriteObserver? observer)
+    /// <summary>Stores the value; false, with nothing changed, when there was no memory for the new record or index.</summary>
+    public bool TrySet(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, IStoreWriteObserver? observer, out long needed)
     {
+        needed = 0;
         lock (_lock)
         {
             _index.MigrateStep(_index.WriteStep);
@@ -84,15 +85,23 @@ internal sealed unsafe partial class StoreStripe
                 else
                 {
                     // The new record first: if there is no memory for it, the old one is still there, untouched.
-                    var moved = _pages.Append(key, value);
+                    if (!_pages.TryAppend(key, value, out var moved, out needed))
+                    {
+                        return false;
+                    }
+
                     *found.Slot = SlotLayout.WithAddress(*found.Slot, moved);
                     _pages.Free(address, header + keyLength + valueLength);
                 }
             }
             else
             {
-                _index.EnsureRoomForInsert();
-                _index.Insert(hash, _pages.Append(key, value));
+                if (!_index.TryEnsureRoomForInsert(out needed) || !_pages.TryAppend(key, value, out var added, out needed))
+                {
+                    return false;
+                }
+
+                _index.Insert(hash, added);
             }
 
             // Only once the store holds the write: an observer (the log) never records a write that was not applied.
@@ -100,6 +109,7 @@ internal sealed unsafe partial class StoreStripe
             Volatile.Write(ref _writes, _writes + 1);
             Compact(Math.Max(MinimumCompactionStep, 2 * RecordPages.SizeOf(key.Length, value.Length)));
             _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
+            return true;
         }
     }
 

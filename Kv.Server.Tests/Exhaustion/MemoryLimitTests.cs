@@ -68,7 +68,7 @@ public class MemoryLimitTests
         }
 
         refused.Should().NotBeNull();
-        refused!.PayloadText.Should().StartWith("out of memory: the store holds");
+        refused!.PayloadText.Should().StartWith("out of memory: the store is at its memory limit (--max-memory)");
     }
 
     [Test]

@@ -13,16 +13,26 @@ internal static class SetCommand
 {
     public static ServerCommand Definition { get; } = new(CommandTable.Set, Execute);
 
+    private static ReadOnlySpan<byte> OutOfMemoryMessage =>
+        "out of memory: the store is at its memory limit (--max-memory) and this write needs more; reads, CLEAR and writes that need no more memory go on"u8;
+
     private static void Execute(scoped in CommandView command, CommandContext context)
     {
         var answer = command.Version == ProtocolVersion.V0 ? command.Key : default;
         context.ReserveOk(answer.Length);
         try
         {
-            context.Store.Set(command.Key, command.Value);
+            if (!context.Store.TrySet(command.Key, command.Value, out _))
+            {
+                // The store is at its limit: refused without an exception or an allocation, since every write that
+                // needs more memory is, for as long as it stays there.
+                context.WriteError(ProtocolErrorCode.OutOfMemory, OutOfMemoryMessage);
+                return;
+            }
         }
         catch (StoreOutOfMemoryException e)
         {
+            // The system refused memory below the limit (rare: no exception on the usual path).
             context.WriteError(ProtocolErrorCode.OutOfMemory, e.Message);
             return;
         }

@@ -92,9 +92,22 @@ internal sealed unsafe class StripeIndex
     /// <exception cref="StoreOutOfMemoryException">The larger table could not be allocated.</exception>
     public void EnsureRoomForInsert()
     {
+        if (!TryEnsureRoomForInsert(out var needed))
+        {
+            throw needed < 0
+                ? new StoreOutOfMemoryException($"A stripe's index holds its most keys ({_count:N0}).")
+                : StoreOutOfMemoryException.For(_pool, needed);
+        }
+    }
+
+    /// <summary>As <see cref="EnsureRoomForInsert"/>, without throwing: false when there is no room.</summary>
+    /// <param name="needed">The bytes the larger table needed, or -1 when the table cannot grow at all.</param>
+    public bool TryEnsureRoomForInsert(out long needed)
+    {
+        needed = 0;
         if (!IsOverLoad(_count + 1, _table.Length))
         {
-            return;
+            return true;
         }
 
         if (IsMigrating)
@@ -105,14 +118,13 @@ internal sealed unsafe class StripeIndex
 
         if (_table.Length >= SlotLayout.MaxTableLength)
         {
-            throw new StoreOutOfMemoryException($"A stripe's index holds its most keys ({_count:N0}).");
+            needed = -1;
+            return false;
         }
 
         var length = (int)Math.Min(SlotLayout.MaxTableLength, _table.Length + ((long)_table.Length / 4));
-        if (!StartMigration(length))
-        {
-            throw StoreOutOfMemoryException.For(_pool, (long)length * sizeof(ulong));
-        }
+        needed = (long)length * sizeof(ulong);
+        return StartMigration(length);
     }
 
     /// <summary>Inserts a key known to be absent; <see cref="EnsureRoomForInsert"/> must have been called.</summary>

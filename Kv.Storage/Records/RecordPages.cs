@@ -118,18 +118,29 @@ internal sealed unsafe class RecordPages
 
     /// <summary>Writes a new record and returns its address. Nothing changes when there is no memory for it.</summary>
     /// <exception cref="StoreOutOfMemoryException">No page or region could be had.</exception>
-    public long Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public long Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
+        TryAppend(key, value, out var address, out var needed) ? address : throw StoreOutOfMemoryException.For(_pool, needed);
+
+    /// <summary>
+    /// Writes a new record; false, with nothing changed, when there is no memory for it (the bytes that could not be had
+    /// in <paramref name="needed"/>). Refusing costs no exception: a store at its limit refuses every write that needs a
+    /// page, and those must stay cheap.
+    /// </summary>
+    public bool TryAppend(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out long address, out long needed)
     {
         var size = SizeOf(key.Length, value.Length);
         int page;
         int offset;
+        address = 0;
+        needed = 0;
         if (size > DedicatedThreshold)
         {
             var ownPage = size <= PageSize;
             var start = ownPage ? _pool.RentPage() : _pool.Allocate((nuint)size);
             if (start is null)
             {
-                throw StoreOutOfMemoryException.For(_pool, ownPage ? PageSize : size);
+                needed = ownPage ? PageSize : size;
+                return false;
             }
 
             page = AddPage(start, ownPage ? PageSize : size);
@@ -142,7 +153,8 @@ internal sealed unsafe class RecordPages
                 var start = _pool.RentPage();
                 if (start is null)
                 {
-                    throw StoreOutOfMemoryException.For(_pool, PageSize);
+                    needed = PageSize;
+                    return false;
                 }
 
                 _current = AddPage(start, PageSize);
@@ -162,7 +174,8 @@ internal sealed unsafe class RecordPages
         info.Live += size;
         _usedBytes += size;
         Volatile.Write(ref _liveBytes, _liveBytes + size);
-        return AddressOf(page, offset);
+        address = AddressOf(page, offset);
+        return true;
     }
 
     /// <summary>Marks a record dead; its page goes back to the pool as soon as nothing in it lives.</summary>
