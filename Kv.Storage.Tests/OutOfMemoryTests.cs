@@ -125,4 +125,41 @@ public class OutOfMemoryTests
         {
         }
     }
+
+    [Test]
+    public void A_store_at_its_limit_refuses_writes_without_an_exception_or_an_allocation()
+    {
+        // A server at its limit refuses every write that needs more memory: each refusal must stay cheap.
+        using var store = Stores.Create(memoryLimit: 4 * MiB);
+        var value = new byte[1000];
+        var key = new byte[8];
+        var n = 0L;
+        while (true)
+        {
+            BitConverter.TryWriteBytes(key, n++);
+            if (!store.TrySet(key, value, out var needed))
+            {
+                needed.Should().BeGreaterThan(0);
+                break;
+            }
+        }
+
+        var count = store.Count;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var refused = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            BitConverter.TryWriteBytes(key, n++);
+            if (!store.TrySet(key, value, out _))
+            {
+                refused++;
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        refused.Should().Be(10_000);
+        allocated.Should().Be(0, "a refusal throws nothing and allocates nothing");
+        store.Count.Should().Be(count);
+    }
 }
+
