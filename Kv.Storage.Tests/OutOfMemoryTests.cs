@@ -119,7 +119,11 @@ public class OutOfMemoryTests
     {
         public int Sets { get; private set; }
 
-        public void OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Sets++;
+        public void OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt) => Sets++;
+
+        public void OnExpiryChanged(ReadOnlySpan<byte> key, long expiresAt)
+        {
+        }
 
         public void OnRemoved(ReadOnlySpan<byte> key)
         {

@@ -8,9 +8,12 @@ namespace Kv.Storage;
 /// </summary>
 public interface IStoreWriteObserver
 {
-    /// <summary>The key now holds the value.</summary>
-    void OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+    /// <summary>The key now holds the value, expiring at <paramref name="expiresAt"/> (Unix milliseconds), or never when 0.</summary>
+    void OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt);
 
-    /// <summary>The key, which existed, was removed.</summary>
+    /// <summary>The key's expiry is now <paramref name="expiresAt"/> (Unix milliseconds), or none when 0.</summary>
+    void OnExpiryChanged(ReadOnlySpan<byte> key, long expiresAt);
+
+    /// <summary>The key, which existed, was removed: by a caller, or because it expired or was evicted.</summary>
     void OnRemoved(ReadOnlySpan<byte> key);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Kv.Storage.Expiry;
 using Kv.Storage.Hashing;
 using Kv.Storage.Memory;
 
@@ -19,7 +20,7 @@ namespace Kv.Storage;
 /// <see cref="StoreOutOfMemoryException"/> and leaves the store exactly as it was. Dispose the store once nothing uses
 /// it: its memory is returned then (or, failing that, when it is finalized).
 /// </remarks>
-public sealed class MemoryStore : IDisposable
+public sealed partial class MemoryStore : IDisposable
 {
     // Per maintenance tick: the work done under one lock hold, and the time all of them may take together.
     private const int MaintenanceSlotsPerStep = 4096;
@@ -30,6 +31,8 @@ public sealed class MemoryStore : IDisposable
     private readonly int _stripeShift;
     private readonly KeyHasher _hasher;
     private readonly NativeMemoryPool _pool;
+    private readonly StoreClock _clock;
+    private readonly long _expiryBudget;
     private readonly Lock _maintenanceGate = new();
     private readonly Timer? _maintenance;
     private readonly long[] _writesSeen;
@@ -57,11 +60,13 @@ public sealed class MemoryStore : IDisposable
         Options = options;
         _hasher = hasher;
         _pool = new NativeMemoryPool(options.MemoryLimit);
+        _clock = new StoreClock(options.TimeProvider);
+        _expiryBudget = (long)(options.MaintenanceInterval.TotalSeconds * Stopwatch.Frequency / 4);
         _stripes = new StoreStripe[options.StripeCount];
         _writesSeen = new long[options.StripeCount];
         for (var i = 0; i < _stripes.Length; i++)
         {
-            _stripes[i] = new StoreStripe(_pool, hasher, options.ResizeStep);
+            _stripes[i] = new StoreStripe(_pool, hasher, _clock, options.Eviction, options.ResizeStep);
         }
 
         // Stripes take the hash's top bits; slots inside a stripe take its low bits.
@@ -128,7 +133,7 @@ public sealed class MemoryStore : IDisposable
     public bool TryRead<TState>(ReadOnlySpan<byte> key, ValueReader<TState> reader, TState state)
     {
         var hash = _hasher.Hash(key);
-        return StripeFor(hash).TryRead(key, hash, reader, state);
+        return StripeFor(hash).TryRead(key, hash, KeyExpiry.Keep, reader, state, _observer) == ExpireStatus.Applied;
     }
 
     /// <summary>
@@ -159,9 +164,9 @@ public sealed class MemoryStore : IDisposable
     /// <exception cref="StoreWriteRefusedException">The store refuses writes for now (<see cref="RefuseWrites"/>); nothing changed.</exception>
     public bool TrySet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out long needed)
     {
-        ThrowIfWritesRefused();
-        var hash = _hasher.Hash(key);
-        return StripeFor(hash).TrySet(key, hash, value, _observer, out needed);
+        var result = Set<object?>(key, value, SetCondition.Always, KeyExpiry.Never, null, null);
+        needed = result.Needed;
+        return result.Status == SetStatus.Applied;
     }
 
     /// <summary>
@@ -271,6 +276,7 @@ public sealed class MemoryStore : IDisposable
                 return false;
             }
 
+            RemoveExpired();
             var deadline = Stopwatch.GetTimestamp() + MaintenanceTickBudget;
             var remaining = false;
             for (var i = 0; i < _stripes.Length; i++)

@@ -22,12 +22,27 @@ public sealed record MemoryStoreOptions
     public long MemoryLimit { get; init; }
 
     /// <summary>
+    /// What a write that would pass <see cref="MemoryLimit"/> does: refused (<see cref="EvictionPolicy.NoEviction"/>, the
+    /// default) or makes room by evicting keys.
+    /// </summary>
+    public EvictionPolicy Eviction { get; init; } = EvictionPolicy.NoEviction;
+
+    /// <summary>
+    /// The clocks expiry reads: its monotonic timestamp for times to live, its UTC time for absolute expiries and the
+    /// log. Default <see cref="TimeProvider.System"/>; tests give a fake one.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// Whether a timer finishes, in small locked steps, the resizes and compactions that writes started, in stripes no
     /// longer written to (as Redis's cron does). Default true; with false they advance only with writes to the stripe.
     /// </summary>
     public bool BackgroundMaintenance { get; init; } = true;
 
-    /// <summary>How often the background maintenance runs. Default 100 ms.</summary>
+    /// <summary>
+    /// How often the background maintenance runs (resizes, compaction, and the active expiry, which takes at most a
+    /// quarter of each interval). Default 100 ms.
+    /// </summary>
     public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -44,6 +59,12 @@ public sealed record MemoryStoreOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(MemoryLimit);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (!Enum.IsDefined(Eviction))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Eviction), Eviction, "Unknown eviction policy.");
+        }
+
         if (MaintenanceInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(MaintenanceInterval), MaintenanceInterval, "The maintenance interval must be positive.");

@@ -103,14 +103,14 @@ internal sealed unsafe partial class StoreStripe
         {
             var address = RecordPages.AddressOf(_pages.Victim, _pages.VictimOffset);
             var record = _pages.Locate(address);
-            var header = RecordPages.ReadHeader(record, out var keyLength, out var valueLength);
+            var header = RecordFormat.ReadHeader(record, out var keyLength, out var valueLength);
             var size = header + keyLength + valueLength;
             var key = new ReadOnlySpan<byte>(record + header, keyLength);
             var matcher = new KeyMatcher(_pages, key);
             var found = _index.Find(_hasher.Hash(key), ref matcher);
             if (found.Found && SlotLayout.AddressOf(*found.Slot) == address)
             {
-                if (!_pages.TryAppend(key, new ReadOnlySpan<byte>(record + header + keyLength, valueLength), out var moved, out _))
+                if (!_pages.TryAppendCopy(_pages.QueueOf(_pages.Victim), record, size, out var moved))
                 {
                     return;
                 }

@@ -1,3 +1,4 @@
+using Kv.Storage.Expiry;
 using Kv.Storage.Hashing;
 using Kv.Storage.Index;
 using Kv.Storage.Memory;
@@ -14,7 +15,8 @@ namespace Kv.Storage;
 /// The rule that keeps native memory safe: every read or write of a page or a table happens under this stripe's lock,
 /// and pages and tables are freed only under it. A span over a record is handed out only to a callback that runs under
 /// the lock (<see cref="ValueReader{TState}"/>, <see cref="RecordReader{TState}"/>), so nothing can read a page after
-/// it was freed, nor see a record half written.
+/// it was freed, nor see a record half written. An expired key is removed by whichever operation finds it first (a
+/// lookup, StoreStripe.Expiry.cs's scan, eviction), so no operation ever sees one.
 /// </remarks>
 internal sealed unsafe partial class StoreStripe
 {
@@ -25,17 +27,25 @@ internal sealed unsafe partial class StoreStripe
     private readonly KeyHasher _hasher;
     private readonly RecordPages _pages;
     private readonly StripeIndex _index;
+    private readonly StoreClock _clock;
+    private readonly EvictionPolicy _eviction;
     private volatile bool _maintenanceDue;
     private long _writes;
+    private int _expiring;
 
-    public StoreStripe(NativeMemoryPool pool, KeyHasher hasher, int resizeStep = StripeIndex.DefaultWriteStep)
+    public StoreStripe(NativeMemoryPool pool, KeyHasher hasher, StoreClock clock, EvictionPolicy eviction, int resizeStep = StripeIndex.DefaultWriteStep)
     {
         _hasher = hasher;
+        _clock = clock;
+        _eviction = eviction;
         _pages = new RecordPages(pool);
         _index = new StripeIndex(pool, resizeStep);
     }
 
     public int Count => _index.Count;
+
+    /// <summary>Keys with an expiry; a snapshot read without the lock.</summary>
+    public int ExpiringCount => Volatile.Read(ref _expiring);
 
     /// <summary>Bytes of live records; a snapshot read without the lock.</summary>
     public long LiveBytes => _pages.LiveBytes;
@@ -46,70 +56,102 @@ internal sealed unsafe partial class StoreStripe
     /// <summary>Writes so far: the background maintenance leaves a stripe that is being written to to its writes.</summary>
     public long Writes => Volatile.Read(ref _writes);
 
-    public bool TryRead<TState>(ReadOnlySpan<byte> key, ulong hash, ValueReader<TState> reader, TState state)
+    // New keys start in S3-FIFO's small queue; every other policy has one queue.
+    private RecordQueue NewKeyQueue => _eviction == EvictionPolicy.S3Fifo ? RecordQueue.Small : RecordQueue.Main;
+
+    /// <summary>
+    /// Reads a key's value and, unless <paramref name="change"/> keeps it, sets or removes its expiry (GETEX).
+    /// </summary>
+    public ExpireStatus TryRead<TState>(ReadOnlySpan<byte> key, ulong hash, KeyExpiry change, ValueReader<TState> reader, TState state, IStoreWriteObserver? observer)
     {
         lock (_lock)
         {
             // Reads leave resizes to writes and the background maintenance: a lookup stays a lookup.
-            var matcher = new KeyMatcher(_pages, key);
-            var found = _index.Find(hash, ref matcher);
+            var found = FindLive(key, hash, observer);
             if (!found.Found)
             {
-                return false;
+                return ExpireStatus.KeyMissing;
+            }
+
+            if (_eviction != EvictionPolicy.NoEviction)
+            {
+                *found.Slot = SlotLayout.Used(*found.Slot);
+            }
+
+            if (change.Kind != KeyExpiryKind.Keep)
+            {
+                // GETEX: the value is answered even when the new time removes the key.
+                return ChangeExpiryWithRoom(key, hash, change, ExpireCondition.Always, observer, reader, state);
             }
 
             reader(_pages.ValueAt(SlotLayout.AddressOf(*found.Slot)), state);
-            return true;
+            return ExpireStatus.Applied;
         }
     }
 
-    /// <summary>Stores the value; false, with nothing changed, when there was no memory for the new record or index.</summary>
-    public bool TrySet(ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, IStoreWriteObserver? observer, out long needed)
+    /// <summary>Stores the value under a condition, with an expiry; see <see cref="MemoryStore.Set{TState}"/>.</summary>
+    public SetResult Set<TState>(
+        ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, SetCondition condition, KeyExpiry expiry,
+        ValueReader<TState>? previous, TState state, IStoreWriteObserver? observer)
     {
-        needed = 0;
         lock (_lock)
         {
             _index.MigrateStep(_index.WriteStep);
-            var matcher = new KeyMatcher(_pages, key);
-            var found = _index.Find(hash, ref matcher);
-            if (found.Found)
+            for (var attempt = 0; ; attempt++)
             {
-                var address = SlotLayout.AddressOf(*found.Slot);
-                var record = _pages.Locate(address);
-                var header = RecordPages.ReadHeader(record, out var keyLength, out var valueLength);
-                if (valueLength == value.Length)
+                var found = FindLive(key, hash, observer);
+                var existed = found.Found;
+                if ((condition == SetCondition.IfMissing && existed) || (condition == SetCondition.IfExists && !existed))
                 {
-                    // Same size: overwrite in place, no garbage.
-                    value.CopyTo(new Span<byte>(record + header + keyLength, valueLength));
-                }
-                else
-                {
-                    // The new record first: if there is no memory for it, the old one is still there, untouched.
-                    if (!_pages.TryAppend(key, value, out var moved, out needed))
+                    if (existed && previous is not null)
                     {
-                        return false;
+                        previous(_pages.ValueAt(SlotLayout.AddressOf(*found.Slot)), state);
                     }
 
-                    *found.Slot = SlotLayout.WithAddress(*found.Slot, moved);
-                    _pages.Free(address, header + keyLength + valueLength);
+                    return new SetResult(SetStatus.ConditionNotMet, existed);
                 }
-            }
-            else
-            {
-                if (!_index.TryEnsureRoomForInsert(out needed) || !_pages.TryAppend(key, value, out var added, out needed))
+
+                var now = _clock.Now;
+                var expiresAt = expiry.Kind switch
                 {
-                    return false;
+                    KeyExpiryKind.Keep when existed => RecordFormat.ExpiryOf(_pages.Locate(SlotLayout.AddressOf(*found.Slot))),
+                    KeyExpiryKind.After => _clock.After(expiry.Milliseconds),
+                    KeyExpiryKind.At => _clock.FromUnix(expiry.Milliseconds),
+                    _ => RecordFormat.NoExpiry,
+                };
+
+                if (expiresAt <= now)
+                {
+                    // A time already past: the write happens and the key expires at once, as in Redis.
+                    if (existed)
+                    {
+                        if (previous is not null)
+                        {
+                            previous(_pages.ValueAt(SlotLayout.AddressOf(*found.Slot)), state);
+                        }
+
+                        RemoveFound(key, found, observer);
+                        AfterWrite(MinimumCompactionStep);
+                    }
+
+                    return new SetResult(SetStatus.Applied, existed);
                 }
 
-                _index.Insert(hash, added);
-            }
+                if (!TryStore(key, hash, value, expiresAt, found, previous, state, out var needed))
+                {
+                    if (needed != 0 && attempt < MaxEvictionsPerWrite(needed) && Evict(observer, now))
+                    {
+                        continue;
+                    }
 
-            // Only once the store holds the write: an observer (the log) never records a write that was not applied.
-            observer?.OnSet(key, value);
-            Volatile.Write(ref _writes, _writes + 1);
-            Compact(Math.Max(MinimumCompactionStep, 2 * RecordPages.SizeOf(key.Length, value.Length)));
-            _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
-            return true;
+                    return new SetResult(SetStatus.OutOfMemory, existed, needed);
+                }
+
+                // Only once the store holds the write: an observer (the log) never records a write that was not applied.
+                observer?.OnSet(key, value, _clock.ToUnix(expiresAt));
+                AfterWrite(Math.Max(MinimumCompactionStep, 2 * RecordFormat.SizeOf(key.Length, value.Length, false)));
+                return new SetResult(SetStatus.Applied, existed);
+            }
         }
     }
 
@@ -118,23 +160,15 @@ internal sealed unsafe partial class StoreStripe
         lock (_lock)
         {
             _index.MigrateStep(_index.WriteStep);
-            var matcher = new KeyMatcher(_pages, key);
-            var found = _index.Find(hash, ref matcher);
+            var found = FindLive(key, hash, observer);
             if (!found.Found)
             {
                 return false;
             }
 
-            var address = SlotLayout.AddressOf(*found.Slot);
-            var record = _pages.Locate(address);
-            var header = RecordPages.ReadHeader(record, out var keyLength, out var valueLength);
-            reader?.Invoke(new ReadOnlySpan<byte>(record + header + keyLength, valueLength), state);
-            _index.Remove(found);
-            _pages.Free(address, header + keyLength + valueLength);
-            observer?.OnRemoved(key);
-            Volatile.Write(ref _writes, _writes + 1);
-            Compact(MinimumCompactionStep);
-            _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
+            reader?.Invoke(_pages.ValueAt(SlotLayout.AddressOf(*found.Slot)), state);
+            RemoveFound(key, found, observer);
+            AfterWrite(MinimumCompactionStep);
             return true;
         }
     }
@@ -143,13 +177,106 @@ internal sealed unsafe partial class StoreStripe
     {
         lock (_lock)
         {
+            var now = _clock.Now;
             foreach (var slot in _index)
             {
                 var record = _pages.Locate(SlotLayout.AddressOf(slot));
-                var header = RecordPages.ReadHeader(record, out var keyLength, out var valueLength);
-                reader(new ReadOnlySpan<byte>(record + header, keyLength), new ReadOnlySpan<byte>(record + header + keyLength, valueLength), state);
+                var header = RecordFormat.ReadHeader(record, out var keyLength, out var valueLength);
+                var expiresAt = RecordFormat.ExpiryOf(record);
+                if (expiresAt > now)
+                {
+                    reader(new ReadOnlySpan<byte>(record + header, keyLength), new ReadOnlySpan<byte>(record + header + keyLength, valueLength), _clock.ToUnix(expiresAt), state);
+                }
             }
         }
+    }
+
+    // Writes the new record (the old one, if any, stays untouched until the new one is in). False, with nothing changed,
+    // when there was no memory: `needed` says how much.
+    private bool TryStore<TState>(
+        ReadOnlySpan<byte> key, ulong hash, ReadOnlySpan<byte> value, long expiresAt, SlotRef found,
+        ValueReader<TState>? previous, TState state, out long needed)
+    {
+        needed = 0;
+        var expires = expiresAt != RecordFormat.NoExpiry;
+        if (!found.Found)
+        {
+            if (!_index.TryEnsureRoomForInsert(out needed) || !_pages.TryAppend(NewKeyQueue, key, value, expiresAt, out var added, out needed))
+            {
+                return false;
+            }
+
+            _index.Insert(hash, added, expires);
+            _expiring += expires ? 1 : 0;
+            return true;
+        }
+
+        var slot = *found.Slot;
+        var address = SlotLayout.AddressOf(slot);
+        var record = _pages.Locate(address);
+        var header = RecordFormat.ReadHeader(record, out var keyLength, out var valueLength);
+        var oldExpires = SlotLayout.Expires(slot);
+        if (valueLength == value.Length && oldExpires == expires)
+        {
+            // Same size: overwrite in place, no garbage.
+            previous?.Invoke(new ReadOnlySpan<byte>(record + header + keyLength, valueLength), state);
+            value.CopyTo(new Span<byte>(record + header + keyLength, valueLength));
+            if (expires)
+            {
+                RecordFormat.SetExpiry(record, expiresAt);
+            }
+        }
+        else
+        {
+            if (!_pages.TryAppend(_pages.QueueOf(RecordPages.PageOf(address)), key, value, expiresAt, out var moved, out needed))
+            {
+                return false;
+            }
+
+            previous?.Invoke(new ReadOnlySpan<byte>(record + header + keyLength, valueLength), state);
+            _pages.Free(address, header + keyLength + valueLength);
+            slot = SlotLayout.WithExpires(SlotLayout.WithAddress(slot, moved), expires);
+            _expiring += (expires ? 1 : 0) - (oldExpires ? 1 : 0);
+        }
+
+        *found.Slot = _eviction == EvictionPolicy.NoEviction ? slot : SlotLayout.Used(slot);
+        return true;
+    }
+
+    // Finds a key's slot; a key found expired is removed on the spot and reported missing.
+    private SlotRef FindLive(ReadOnlySpan<byte> key, ulong hash, IStoreWriteObserver? observer)
+    {
+        var matcher = new KeyMatcher(_pages, key);
+        var found = _index.Find(hash, ref matcher);
+        if (found.Found && SlotLayout.Expires(*found.Slot)
+            && RecordFormat.ExpiryOf(_pages.Locate(SlotLayout.AddressOf(*found.Slot))) <= _clock.Now)
+        {
+            RemoveFound(key, found, observer);
+            ExpiredKeys++;
+            return default;
+        }
+
+        return found;
+    }
+
+    private void RemoveFound(ReadOnlySpan<byte> key, SlotRef found, IStoreWriteObserver? observer)
+    {
+        var slot = *found.Slot;
+        var address = SlotLayout.AddressOf(slot);
+        var size = RecordFormat.SizeAt(_pages.Locate(address));
+
+        // The observer first: the key may be a span over the record about to be freed.
+        observer?.OnRemoved(key);
+        _index.Remove(found);
+        _pages.Free(address, size);
+        _expiring -= SlotLayout.Expires(slot) ? 1 : 0;
+    }
+
+    private void AfterWrite(int compactionBudget)
+    {
+        Volatile.Write(ref _writes, _writes + 1);
+        Compact(compactionBudget);
+        _maintenanceDue = _index.IsMigrating || _pages.CompactionWanted;
     }
 
     /// <summary>Compares the key of a slot's record with the key looked for.</summary>

@@ -9,6 +9,6 @@ public delegate void ValueReader<in TState>(ReadOnlySpan<byte> value, TState sta
 
 /// <summary>
 /// Receives one stored record while its stripe is locked; the spans point into the store's native memory and are valid
-/// only during the call.
+/// only during the call. <paramref name="expiresAt"/> is the key's expiry in Unix milliseconds, or 0 when it has none.
 /// </summary>
-public delegate void RecordReader<in TState>(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TState state);
+public delegate void RecordReader<in TState>(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt, TState state);

@@ -55,15 +55,46 @@ public class LogRecordTests
         BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(4)).Should().Be(LogFormat.Checksum(record.AsSpan(0, 4)));
         BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(8)).Should().Be(LogFormat.Checksum(record.AsSpan(12)));
         record.AsSpan(12).ToArray().Should().Equal(0x01, 0x01, (byte)'k', 0x01, (byte)'v');
-        Convert.ToHexString(LogFiles.Header()).Should().StartWith("4B764C6F670D0A1A01000000");
+        Convert.ToHexString(LogFiles.Header()).Should().StartWith("4B764C6F670D0A1A02000000");
     }
 
     [Test]
     public void The_examples_of_docs_persistence_md_are_byte_exact()
     {
-        Convert.ToHexString(LogFiles.Header()).Should().BeEquivalentTo("4b764c6f670d0a1a0100000075807954");
+        Convert.ToHexString(LogFiles.Header()).Should().BeEquivalentTo("4b764c6f670d0a1a020000004c095b36");
         Convert.ToHexString(LogFiles.Set("k", "v")).Should().BeEquivalentTo("05000000" + "8cd000ee" + "c81de310" + "01016b0176");
         Convert.ToHexString(LogFiles.Clear("k")).Should().BeEquivalentTo("03000000" + "fec2452a" + "5951e6c4" + "02016b");
+        Convert.ToHexString(Encode(LogRecordWriter.SetLength(1, 1, NewYear2026), d => LogRecordWriter.WriteSet(d, "k"u8, "v"u8, NewYear2026)))
+            .Should().BeEquivalentTo("0d000000" + "6ab34418" + "3dee88e4" + "03016b0176" + "00a8da769b010000");
+        Convert.ToHexString(Encode(LogRecordWriter.ExpireLength(1), d => LogRecordWriter.WriteExpire(d, "k"u8, NewYear2026)))
+            .Should().BeEquivalentTo("0b000000" + "18a101dc" + "92d45cfb" + "04016b" + "00a8da769b010000");
+        Convert.ToHexString(Encode(LogRecordWriter.ExpireLength(1), d => LogRecordWriter.WriteExpire(d, "k"u8, 0)))
+            .Should().BeEquivalentTo("0b000000" + "18a101dc" + "361f91ad" + "04016b" + "0000000000000000");
+    }
+
+    [Test]
+    public void Expiry_records_read_back()
+    {
+        var set = Encode(LogRecordWriter.SetLength(3, 5, NewYear2026), d => LogRecordWriter.WriteSet(d, "key"u8, "value"u8, NewYear2026));
+        LogRecordReader.TryRead(set, out var read, out _).Should().Be(LogReadStatus.Complete);
+        read.Operation.Should().Be(LogOperation.SetExpiring);
+        Encoding.UTF8.GetString(read.Value).Should().Be("value");
+        read.ExpiresAt.Should().Be(NewYear2026);
+        var persist = Encode(LogRecordWriter.ExpireLength(3), d => LogRecordWriter.WriteExpire(d, "key"u8, 0));
+        LogRecordReader.TryRead(persist, out read, out _).Should().Be(LogReadStatus.Complete);
+        read.Operation.Should().Be(LogOperation.Expire);
+        read.ExpiresAt.Should().Be(0);
+    }
+
+    private const long NewYear2026 = 1767225600000;
+
+    private delegate int RecordEncoder(Span<byte> destination);
+
+    private static byte[] Encode(int length, RecordEncoder encode)
+    {
+        var record = new byte[length];
+        encode(record).Should().Be(length);
+        return record;
     }
 
     [Test]
@@ -117,8 +148,12 @@ public class LogRecordTests
         notKv[0] = (byte)'R';
         LogRecordReader.CheckFileHeader(notKv).Should().Contain("not a Kv log");
         var newer = LogFiles.Header();
-        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(8), 3);
         BinaryPrimitives.WriteUInt32LittleEndian(newer.AsSpan(12), LogFormat.Checksum(newer.AsSpan(0, 12)));
-        LogRecordReader.CheckFileHeader(newer).Should().Contain("version 2");
+        LogRecordReader.CheckFileHeader(newer).Should().Contain("version 3");
+        var older = LogFiles.Header();
+        BinaryPrimitives.WriteUInt32LittleEndian(older.AsSpan(8), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(older.AsSpan(12), LogFormat.Checksum(older.AsSpan(0, 12)));
+        LogRecordReader.CheckFileHeader(older).Should().BeNull("a version-1 log is read as it is");
     }
 }

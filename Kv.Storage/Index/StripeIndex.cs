@@ -128,11 +128,14 @@ internal sealed unsafe class StripeIndex
     }
 
     /// <summary>Inserts a key known to be absent; <see cref="EnsureRoomForInsert"/> must have been called.</summary>
-    public void Insert(ulong hash, long address)
+    public void Insert(ulong hash, long address, bool expires)
     {
-        Place(_table, SlotLayout.Make(hash, address));
+        Place(_table, SlotLayout.Make(hash, address, expires));
         Volatile.Write(ref _count, _count + 1);
     }
+
+    /// <summary>The slot at <paramref name="index"/> of the table inserts go to (for the active expiry's scan).</summary>
+    public SlotRef SlotAt(int index) => new(_table.Slots + index, index, inPrevious: false);
 
     /// <summary>Removes a found slot.</summary>
     public void Remove(SlotRef slot)

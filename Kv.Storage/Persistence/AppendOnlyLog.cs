@@ -162,9 +162,18 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
     }
 
     /// <inheritdoc />
-    void IStoreWriteObserver.OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    void IStoreWriteObserver.OnSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt)
     {
-        if (_appender.AppendSet(key, value))
+        if (_appender.AppendSet(key, value, expiresAt))
+        {
+            _writer.Wake();
+        }
+    }
+
+    /// <inheritdoc />
+    void IStoreWriteObserver.OnExpiryChanged(ReadOnlySpan<byte> key, long expiresAt)
+    {
+        if (_appender.AppendExpire(key, expiresAt))
         {
             _writer.Wake();
         }

@@ -26,11 +26,11 @@ internal sealed class LogAppender : IDisposable
     /// <summary>The position after the last record appended.</summary>
     public long Appended => Volatile.Read(ref _appended);
 
-    /// <summary>Appends SET key value.</summary>
+    /// <summary>Appends SET key value (with an expiry in Unix milliseconds, or 0).</summary>
     /// <returns>True when the writer sleeps and must be woken (by the caller, outside any lock).</returns>
-    public bool AppendSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public bool AppendSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt)
     {
-        var size = LogRecordWriter.SetLength(key.Length, value.Length);
+        var size = LogRecordWriter.SetLength(key.Length, value.Length, expiresAt);
         lock (_lock)
         {
             if (_closed)
@@ -38,7 +38,24 @@ internal sealed class LogAppender : IDisposable
                 return false;
             }
 
-            LogRecordWriter.WriteSet(_active.GetSpan(size), key, value);
+            LogRecordWriter.WriteSet(_active.GetSpan(size), key, value, expiresAt);
+            return Commit(size);
+        }
+    }
+
+    /// <summary>Appends an expiry change.</summary>
+    /// <returns>True when the writer sleeps and must be woken (by the caller, outside any lock).</returns>
+    public bool AppendExpire(ReadOnlySpan<byte> key, long expiresAt)
+    {
+        var size = LogRecordWriter.ExpireLength(key.Length);
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            LogRecordWriter.WriteExpire(_active.GetSpan(size), key, expiresAt);
             return Commit(size);
         }
     }

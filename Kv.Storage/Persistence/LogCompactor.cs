@@ -56,10 +56,10 @@ internal static class LogCompactor
     /// <summary>Catching up stops once fewer bytes than this are left: the writer copies the rest at the switch.</summary>
     public const long DefaultCatchUpSlack = 64 * 1024;
 
-    private static readonly RecordReader<ArrayPoolBufferWriter<byte>> AddRecord = static (key, value, buffer) =>
+    private static readonly RecordReader<ArrayPoolBufferWriter<byte>> AddRecord = static (key, value, expiresAt, buffer) =>
     {
-        var size = LogRecordWriter.SetLength(key.Length, value.Length);
-        buffer.Advance(LogRecordWriter.WriteSet(buffer.GetSpan(size), key, value));
+        var size = LogRecordWriter.SetLength(key.Length, value.Length, expiresAt);
+        buffer.Advance(LogRecordWriter.WriteSet(buffer.GetSpan(size), key, value, expiresAt));
     };
 
     /// <summary>Writes the snapshot and catches up with the old log, then fsyncs the copy.</summary>

@@ -9,8 +9,14 @@ namespace Kv.Storage.Persistence;
 /// </summary>
 internal static class LogFormat
 {
-    /// <summary>The format version written in the file header; a reader refuses any other.</summary>
-    public const uint Version = 1;
+    /// <summary>
+    /// The format version written in the file header. Version 2 added the expiry records; a reader takes 1 and 2 (a
+    /// version-1 file is a version-2 file without them) and refuses any other.
+    /// </summary>
+    public const uint Version = 2;
+
+    /// <summary>The oldest format version a reader takes.</summary>
+    public const uint OldestReadable = 1;
 
     /// <summary>Magic (8 bytes), format version (u32), CRC32C of those 12 bytes (u32).</summary>
     public const int FileHeaderSize = 16;
@@ -47,6 +53,12 @@ internal enum LogOperation : byte
     /// <summary>SET key value.</summary>
     Set = 1,
 
-    /// <summary>CLEAR key (written only when the key existed).</summary>
+    /// <summary>CLEAR key (written only when the key existed; also for a key that expired or was evicted).</summary>
     Clear = 2,
+
+    /// <summary>SET key value with an expiry: the key, the value, then the expiry as an i64 of Unix milliseconds.</summary>
+    SetExpiring = 3,
+
+    /// <summary>The key's expiry changed: the key, then the new expiry as an i64 of Unix milliseconds, 0 for none.</summary>
+    Expire = 4,
 }

@@ -22,7 +22,7 @@ internal enum LogReadStatus
 }
 
 /// <summary>One decoded record; its key and value are slices of the reader's input.</summary>
-internal readonly ref struct LogRecord(LogOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+internal readonly ref struct LogRecord(LogOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt = 0)
 {
     public LogOperation Operation { get; } = operation;
 
@@ -30,6 +30,9 @@ internal readonly ref struct LogRecord(LogOperation operation, ReadOnlySpan<byte
 
     /// <summary>The value of a SET; empty for CLEAR.</summary>
     public ReadOnlySpan<byte> Value { get; } = value;
+
+    /// <summary>SetExpiring and Expire: the expiry in Unix milliseconds (Expire: 0 for none); otherwise 0.</summary>
+    public long ExpiresAt { get; } = expiresAt;
 }
 
 /// <summary>Decodes log records (docs/persistence.md). Never throws on bad input; never allocates.</summary>
@@ -55,9 +58,9 @@ internal static class LogRecordReader
         }
 
         var version = BinaryPrimitives.ReadUInt32LittleEndian(header.Slice(8));
-        return version == LogFormat.Version
+        return version is >= LogFormat.OldestReadable and <= LogFormat.Version
             ? null
-            : $"it is in log format version {version}; this server reads version {LogFormat.Version}";
+            : $"it is in log format version {version}; this server reads versions {LogFormat.OldestReadable} to {LogFormat.Version}";
     }
 
     /// <summary>Reads the record at the start of <paramref name="input"/>.</summary>
@@ -125,12 +128,37 @@ internal static class LogRecordReader
         switch (operation)
         {
             case LogOperation.Set:
-                if (!TryReadString(payload, ref position, out var valueStart, out var valueLength) || position != payload.Length)
+            case LogOperation.SetExpiring:
+                if (!TryReadString(payload, ref position, out var valueStart, out var valueLength))
                 {
                     return false;
                 }
 
-                record = new LogRecord(operation, payload.Slice(keyStart, keyLength), payload.Slice(valueStart, valueLength));
+                long expiresAt = 0;
+                if (operation == LogOperation.SetExpiring)
+                {
+                    if (payload.Length - position != sizeof(long) || (expiresAt = BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(position))) <= 0)
+                    {
+                        return false;
+                    }
+
+                    position += sizeof(long);
+                }
+
+                if (position != payload.Length)
+                {
+                    return false;
+                }
+
+                record = new LogRecord(operation, payload.Slice(keyStart, keyLength), payload.Slice(valueStart, valueLength), expiresAt);
+                return true;
+            case LogOperation.Expire:
+                if (payload.Length - position != sizeof(long) || BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(position)) < 0)
+                {
+                    return false;
+                }
+
+                record = new LogRecord(operation, payload.Slice(keyStart, keyLength), default, BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(position)));
                 return true;
             case LogOperation.Clear:
                 if (position != payload.Length)

@@ -120,15 +120,35 @@ internal static class LogReplayer
         $"To recover, either keep the {offset} bytes before the damage and lose every record from there on: " +
         $"truncate -s {offset} '{path}' (after copying the file somewhere safe), or restore the data directory from a backup.";
 
+    // Expiry times are absolute: a key whose time passed while the server was down is dropped here.
     private static void Apply(MemoryStore store, in LogRecord record)
     {
-        if (record.Operation == LogOperation.Set)
+        switch (record.Operation)
         {
-            store.Set(record.Key, record.Value);
+            case LogOperation.Set:
+                store.Set(record.Key, record.Value);
+                break;
+            case LogOperation.SetExpiring:
+                ThrowIfOutOfMemory(store.Set<object?>(record.Key, record.Value, SetCondition.Always, KeyExpiry.At(record.ExpiresAt), null, null));
+                break;
+            case LogOperation.Expire when record.ExpiresAt == 0:
+                store.Persist(record.Key);
+                break;
+            case LogOperation.Expire:
+                store.Expire(record.Key, KeyExpiry.At(record.ExpiresAt));
+                break;
+            default:
+                store.Remove(record.Key);
+                break;
         }
-        else
+    }
+
+    private static void ThrowIfOutOfMemory(SetResult result)
+    {
+        if (result.Status == SetStatus.OutOfMemory)
         {
-            store.Remove(record.Key);
+            // As Set does for a record without an expiry: a log that does not fit the store's limit stops the start-up.
+            throw new StoreOutOfMemoryException($"out of memory: replaying the log needs {result.Needed:N0} bytes more than the store's memory limit allows");
         }
     }
 

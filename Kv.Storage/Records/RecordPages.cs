@@ -3,18 +3,20 @@ using Kv.Storage.Memory;
 namespace Kv.Storage.Records;
 
 /// <summary>
-/// One stripe's records in native pages. A record is <c>varint keyLength, varint valueLength, key, value</c>, so a
-/// 16-byte key with a 32-byte value takes 50 bytes. Small records are appended to the current 64 KiB page; a record
+/// One stripe's records in native pages. A record is laid out as <see cref="RecordFormat"/> says, so a 16-byte key with
+/// a 32-byte value and no expiry takes 50 bytes. Small records are appended to the current 64 KiB page; a record
 /// larger than a quarter page gets a page of its own (or, past a page, a region of its own), freed the moment it dies.
 /// A page whose records are all dead is returned to the pool at once; pages that are mostly dead are emptied by
 /// compaction, one bounded step at a time (<see cref="StoreStripe"/>), which moves their live records to the current
 /// page. Not thread-safe: the stripe's lock guards it.
 /// </summary>
 /// <remarks>
-/// An address is the page's index in this stripe (24 bits) and the record's offset in it (16 bits). Page indexes are
-/// reused once their page is returned; addresses are valid only while their record lives.
+/// An address is the page's index in this stripe (21 bits) and the record's offset in it (16 bits). Page indexes are
+/// reused once their page is returned; addresses are valid only while their record lives. Each page belongs to one of
+/// two queues (<see cref="RecordQueue"/>) and carries the order it joined it in, so that eviction can take a queue's
+/// oldest page (RecordPages.Eviction.cs).
 /// </remarks>
-internal sealed unsafe class RecordPages
+internal sealed unsafe partial class RecordPages
 {
     /// <summary>The size of a record page.</summary>
     public const int PageSize = NativeMemoryPool.PageSize;
@@ -23,7 +25,7 @@ internal sealed unsafe class RecordPages
     public const int DedicatedThreshold = PageSize / 4;
 
     /// <summary>The most pages a stripe may hold: the largest page index a slot can carry, less the tombstone's.</summary>
-    public const int MaxPages = (1 << 24) - 2;
+    public const int MaxPages = (1 << 21) - 2;
 
     private const int PageShift = 16;
     private const int OffsetMask = PageSize - 1;
@@ -37,7 +39,9 @@ internal sealed unsafe class RecordPages
     private int _pagesInUse;
     private int[] _freeIndexes = new int[4];
     private int _freeIndexCount;
-    private int _current = -1;
+    private readonly int[] _current = [-1, -1];
+    private readonly long[] _queueLive = new long[2];
+    private long _sequence;
     private long _liveBytes;
     private long _usedBytes;
     private bool _compacting;
@@ -86,49 +90,81 @@ internal sealed unsafe class RecordPages
     /// <summary>The bytes written in the victim page: where its records end.</summary>
     public int VictimUsed => _pages[_victim].Used;
 
-    public static int SizeOf(int keyLength, int valueLength) =>
-        checked(Varint.Size((uint)keyLength) + Varint.Size((uint)valueLength) + keyLength + valueLength);
-
     public static long AddressOf(int page, int offset) => ((long)page << PageShift) | (uint)offset;
+
+    public static int PageOf(long address) => (int)(address >> PageShift);
+
+    public static int OffsetOf(long address) => (int)(address & OffsetMask);
 
     public byte* Locate(long address) => _pages[(int)(address >> PageShift)].Start + (address & OffsetMask);
 
-    /// <summary>Reads a record's header.</summary>
-    /// <returns>The header's length; the key follows it, then the value.</returns>
-    public static int ReadHeader(byte* record, out int keyLength, out int valueLength)
-    {
-        keyLength = (int)Varint.Read(record, out var first);
-        valueLength = (int)Varint.Read(record + first, out var second);
-        return first + second;
-    }
+    /// <summary>Bytes of live records in a queue.</summary>
+    public long QueueLiveBytes(RecordQueue queue) => _queueLive[(int)queue];
 
     public ReadOnlySpan<byte> KeyAt(long address)
     {
         var record = Locate(address);
-        var header = ReadHeader(record, out var keyLength, out _);
+        var header = RecordFormat.ReadHeader(record, out var keyLength, out _);
         return new ReadOnlySpan<byte>(record + header, keyLength);
     }
 
     public ReadOnlySpan<byte> ValueAt(long address)
     {
         var record = Locate(address);
-        var header = ReadHeader(record, out var keyLength, out var valueLength);
+        var header = RecordFormat.ReadHeader(record, out var keyLength, out var valueLength);
         return new ReadOnlySpan<byte>(record + header + keyLength, valueLength);
     }
 
-    /// <summary>Writes a new record and returns its address. Nothing changes when there is no memory for it.</summary>
-    /// <exception cref="StoreOutOfMemoryException">No page or region could be had.</exception>
-    public long Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
-        TryAppend(key, value, out var address, out var needed) ? address : throw StoreOutOfMemoryException.For(_pool, needed);
-
     /// <summary>
-    /// Writes a new record; false, with nothing changed, when there is no memory for it (the bytes that could not be had
-    /// in <paramref name="needed"/>). Refusing costs no exception: a store at its limit refuses every write that needs a
-    /// page, and those must stay cheap.
+    /// Writes a new record into <paramref name="queue"/>'s current page; false, with nothing changed, when there is no
+    /// memory for it (the bytes that could not be had in <paramref name="needed"/>). Refusing costs no exception: a
+    /// store at its limit refuses every write that needs a page, and those must stay cheap.
     /// </summary>
-    public bool TryAppend(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out long address, out long needed)
+    public bool TryAppend(RecordQueue queue, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt, out long address, out long needed)
     {
-        var size = SizeOf(key.Length, value.Length);
+        var size = RecordFormat.SizeOf(key.Length, value.Length, expiresAt != RecordFormat.NoExpiry);
+        if (!TryReserve(queue, size, out address, out needed))
+        {
+            return false;
+        }
+
+        RecordFormat.Write(Locate(address), key, value, expiresAt);
+        return true;
+    }
+
+    /// <summary>Copies a whole record (as it is in a page) into <paramref name="queue"/>'s current page.</summary>
+    public bool TryAppendCopy(RecordQueue queue, byte* record, int size, out long address)
+    {
+        if (!TryReserve(queue, size, out address, out _))
+        {
+            return false;
+        }
+
+        new ReadOnlySpan<byte>(record, size).CopyTo(new Span<byte>(Locate(address), size));
+        return true;
+    }
+
+    /// <summary>Marks a record dead; its page goes back to the pool as soon as nothing in it lives.</summary>
+    /// <returns>True when that released the page.</returns>
+    public bool Free(long address, int size)
+    {
+        var page = (int)(address >> PageShift);
+        ref var info = ref _pages[page];
+        info.Live -= size;
+        _queueLive[info.Queue] -= size;
+        Volatile.Write(ref _liveBytes, _liveBytes - size);
+        if (info.Live == 0)
+        {
+            // The current page too: a stripe that empties keeps no page.
+            Release(page);
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool TryReserve(RecordQueue queue, int size, out long address, out long needed)
+    {
         int page;
         int offset;
         address = 0;
@@ -143,12 +179,14 @@ internal sealed unsafe class RecordPages
                 return false;
             }
 
-            page = AddPage(start, ownPage ? PageSize : size);
+            page = AddPage(start, ownPage ? PageSize : size, queue);
+            _pages[page].Dedicated = true;
             offset = 0;
         }
         else
         {
-            if (_current < 0 || _pages[_current].Used + size > PageSize)
+            ref var current = ref _current[(int)queue];
+            if (current < 0 || _pages[current].Used + size > PageSize)
             {
                 var start = _pool.RentPage();
                 if (start is null)
@@ -157,39 +195,21 @@ internal sealed unsafe class RecordPages
                     return false;
                 }
 
-                _current = AddPage(start, PageSize);
+                current = AddPage(start, PageSize, queue);
             }
 
-            page = _current;
+            page = current;
             offset = _pages[page].Used;
         }
 
         ref var info = ref _pages[page];
-        var record = info.Start + offset;
-        var header = Varint.Write(new Span<byte>(record, Varint.MaxSize * 2), (uint)key.Length);
-        header += Varint.Write(new Span<byte>(record + header, Varint.MaxSize), (uint)value.Length);
-        key.CopyTo(new Span<byte>(record + header, key.Length));
-        value.CopyTo(new Span<byte>(record + header + key.Length, value.Length));
         info.Used += size;
         info.Live += size;
+        _queueLive[info.Queue] += size;
         _usedBytes += size;
         Volatile.Write(ref _liveBytes, _liveBytes + size);
         address = AddressOf(page, offset);
         return true;
-    }
-
-    /// <summary>Marks a record dead; its page goes back to the pool as soon as nothing in it lives.</summary>
-    public void Free(long address, int size)
-    {
-        var page = (int)(address >> PageShift);
-        ref var info = ref _pages[page];
-        info.Live -= size;
-        Volatile.Write(ref _liveBytes, _liveBytes - size);
-        if (info.Live == 0)
-        {
-            // The current page too: a stripe that empties keeps no page.
-            Release(page);
-        }
     }
 
     /// <summary>
@@ -212,7 +232,7 @@ internal sealed unsafe class RecordPages
             }
 
             ref var info = ref _pages[_victimSearch];
-            if (info.Start is not null && _victimSearch != _current && info.Capacity == PageSize && info.Live * 2L <= info.Used)
+            if (info.Start is not null && !IsCurrent(_victimSearch) && info.Capacity == PageSize && info.Live * 2L <= info.Used)
             {
                 _victim = _victimSearch;
                 _victimOffset = 0;
@@ -239,7 +259,7 @@ internal sealed unsafe class RecordPages
         }
     }
 
-    private int AddPage(byte* start, int capacity)
+    private int AddPage(byte* start, int capacity, RecordQueue queue)
     {
         int index;
         if (_freeIndexCount > 0)
@@ -262,7 +282,7 @@ internal sealed unsafe class RecordPages
             index = _pageCount++;
         }
 
-        _pages[index] = new PageInfo { Start = start, Capacity = capacity };
+        _pages[index] = new PageInfo { Start = start, Capacity = capacity, Queue = (byte)queue, Sequence = ++_sequence };
         _pagesInUse++;
         return index;
     }
@@ -285,11 +305,16 @@ internal sealed unsafe class RecordPages
             _victim = -1;
         }
 
-        if (page == _current)
+        for (var queue = 0; queue < _current.Length; queue++)
         {
-            _current = -1;
+            if (_current[queue] == page)
+            {
+                _current[queue] = -1;
+            }
         }
     }
+
+    private bool IsCurrent(int page) => _current[0] == page || _current[1] == page;
 
     private void ReturnMemory(byte* start, int capacity)
     {
@@ -316,5 +341,14 @@ internal sealed unsafe class RecordPages
 
         /// <summary><see cref="PageSize"/> for a pool page; a region's size for a record larger than a page.</summary>
         public int Capacity;
+
+        /// <summary>True for a page or region that holds one large record.</summary>
+        public bool Dedicated;
+
+        /// <summary>The <see cref="RecordQueue"/> the page belongs to.</summary>
+        public byte Queue;
+
+        /// <summary>When the page joined its queue: eviction takes the lowest.</summary>
+        public long Sequence;
     }
 }

@@ -9,7 +9,7 @@ namespace Kv.Testing.Persistence;
 public static class LogFiles
 {
     private static readonly RecordReader<Dictionary<string, string>> Collect =
-        static (key, value, map) => map[Convert.ToHexString(key)] = Convert.ToHexString(value);
+        static (key, value, _, map) => map[Convert.ToHexString(key)] = Convert.ToHexString(value);
 
     /// <summary>A new, empty directory under the system's temporary directory.</summary>
     public static string NewDirectory()
