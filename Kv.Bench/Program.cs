@@ -20,11 +20,17 @@ public static class Program
         var requests = ToolOptions.Value("--requests", "Requests per test (ignored with --duration).", ToolOptions.Long(1, long.MaxValue), 100_000L, aliases: "-n");
         var duration = ToolOptions.Value<double?>("--duration", "Seconds to measure each test for, after the warm-up.", PositiveSeconds, null);
         var warmup = ToolOptions.Value("--warmup", "Seconds of unmeasured load before each test.", ToolOptions.Number(0, 3600), 1.0);
+        var warmupRequests = ToolOptions.Value("--warmup-requests", "Unmeasured requests (cache test: GETs) before each test, instead of --warmup seconds; 0: use --warmup.", ToolOptions.Long(0, long.MaxValue), 0L);
         var pipeline = ToolOptions.Value("--pipeline", "Requests in flight per connection.", ToolOptions.Int(1, 100_000), 1, aliases: "-P");
         var valueSize = ToolOptions.Value("--data-size", "Value size in bytes.", ToolOptions.Int(1, 512 * 1024 * 1024), 32, aliases: "-d");
         var keyspace = ToolOptions.Value("--keyspace", "Number of distinct keys (16 bytes each).", ToolOptions.Int(1, int.MaxValue), 100_000, aliases: "-r");
         var sequential = new Option<bool>("--sequential") { Description = "Use keys 0, 1, 2, ... in order (each once per keyspace) instead of random ones." };
-        var tests = ToolOptions.Value("--tests", "Comma-separated tests: set, get, ping, clear.", ParseTests, (IReadOnlyList<Operation>)[Operation.Set, Operation.Get], aliases: "-t");
+        var distribution = ToolOptions.Value("--distribution", "How random keys are drawn: uniform, or zipf (rank k with probability proportional to 1/k^s, ranks scattered over the keys).", ToolOptions.OneOf("uniform", "zipf"), "uniform");
+        var zipf = ToolOptions.Value("--zipf", "The Zipf exponent s (with --distribution zipf).", ToolOptions.Number(0.01, 10), 0.99);
+        var scanFraction = ToolOptions.Value("--scan-fraction", "Share of keys, 0 to 1, taken by one-off scans: runs of --scan-length new consecutive keys, outside the keyspace, never asked for again.", ToolOptions.Number(0, 1), 0.0);
+        var scanLength = ToolOptions.Value("--scan-length", "Keys in each scan.", ToolOptions.Int(1, 1_000_000_000), 1000);
+        var seed = ToolOptions.Value("--seed", "Seed of the random keys: the same seed and options replay the same keys on each connection.", ToolOptions.Long(0, long.MaxValue), 0L);
+        var tests = ToolOptions.Value("--tests", "Comma-separated tests: set, get, ping, clear, cache (a GET, and a SET of the key on a miss; reports the hit ratio).", ParseTests, (IReadOnlyList<Operation>)[Operation.Set, Operation.Get], aliases: "-t");
         var protocol = ToolOptions.Value("--proto", "kv (Kv protocol) or resp (Redis protocol).", ToolOptions.OneOf("kv", "resp"), "kv");
         var kvVersion = ToolOptions.Value("--kv-version", "Kv protocol version.", ToolOptions.Int(0, 1), 1);
         var verify = new Option<bool>("--verify") { Description = "Check that every GET returns exactly the value written for its key." };
@@ -35,7 +41,7 @@ public static class Program
         var threads = ToolOptions.Value("--threads", "Load threads, each an event loop over its share of the connections.", ToolOptions.Int(1, 64), 1);
 
         var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
-        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, pipeline, valueSize, keyspace, sequential, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
         {
             root.Options.Add(option);
         }
@@ -57,17 +63,27 @@ public static class Program
                 Requests = result.GetValue(requests),
                 Duration = result.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
                 Warmup = TimeSpan.FromSeconds(result.GetValue(warmup)),
+                WarmupRequests = result.GetValue(warmupRequests),
                 Pipeline = result.GetValue(pipeline),
                 ValueSize = result.GetValue(valueSize),
                 Keyspace = result.GetValue(keyspace),
                 SequentialKeys = result.GetValue(sequential),
+                Distribution = result.GetValue(distribution) == "zipf" ? KeyDistribution.Zipf : KeyDistribution.Uniform,
+                ZipfExponent = result.GetValue(zipf),
+                ScanFraction = result.GetValue(scanFraction),
+                ScanLength = result.GetValue(scanLength),
+                Seed = result.GetValue(seed),
                 Verify = result.GetValue(verify),
                 ServerPid = result.GetValue(serverPid),
                 Threads = result.GetValue(threads),
                 Protocol = proto == "resp" ? new RespWireProtocol() : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion)),
             };
             var operations = result.GetValue(tests)!;
-
+            if (options.SequentialKeys && (options.Distribution != KeyDistribution.Uniform || options.ScanFraction > 0))
+            {
+                await Console.Error.WriteLineAsync("kv-bench: --sequential draws no random keys: it cannot go with --distribution zipf or --scan-fraction.").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
 
             var results = new List<TestResult>();
             var asCsv = result.GetValue(csv);
@@ -146,7 +162,7 @@ public static class Program
 
     private static bool ParseTests(string text, out IReadOnlyList<Operation> value, out string expected)
     {
-        expected = "a comma-separated list of set, get, ping and clear";
+        expected = "a comma-separated list of set, get, ping, clear and cache";
         var operations = new List<Operation>();
         foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

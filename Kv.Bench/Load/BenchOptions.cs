@@ -18,6 +18,12 @@ internal sealed record BenchOptions
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// When above 0, the warm-up ends after this many requests (the cache test: GETs) instead of after
+    /// <see cref="Warmup"/>: the same point of the trace for every server, however fast each is.
+    /// </summary>
+    public long WarmupRequests { get; init; }
+
     /// <summary>Requests in flight per connection: each connection sends this many, then reads as many responses.</summary>
     public int Pipeline { get; init; } = 1;
 
@@ -27,6 +33,20 @@ internal sealed record BenchOptions
 
     /// <summary>Keys in order 0, 1, 2, ... (each once, across all connections) instead of at random.</summary>
     public bool SequentialKeys { get; init; }
+
+    public KeyDistribution Distribution { get; init; } = KeyDistribution.Uniform;
+
+    /// <summary>The Zipf exponent s, for <see cref="KeyDistribution.Zipf"/>.</summary>
+    public double ZipfExponent { get; init; } = 0.99;
+
+    /// <summary>The share of keys that come from one-off scans over keys outside the keyspace (0 to 1).</summary>
+    public double ScanFraction { get; init; }
+
+    /// <summary>Keys in each scan.</summary>
+    public int ScanLength { get; init; } = 1000;
+
+    /// <summary>Seed of the key streams: the same seed, connections and options replay the same keys.</summary>
+    public long Seed { get; init; }
 
     public IReadOnlyList<Operation> Tests { get; init; } = [Operation.Set, Operation.Get];
 

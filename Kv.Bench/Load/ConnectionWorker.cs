@@ -12,15 +12,26 @@ namespace Kv.Bench.Load;
 /// <see cref="BenchOptions.Pipeline"/> requests in one write, read all their responses as they come, record each one's
 /// latency from the batch's send (as redis-benchmark does with <c>-P</c>), then send the next batch.
 /// </summary>
+/// <remarks>
+/// The cache test (<see cref="Operation.Cache"/>) sends <see cref="BenchOptions.Pipeline"/> GETs per batch; the keys
+/// they missed are filled by SETs at the head of the next batch, before its GETs, so a GET of a key filled there finds
+/// it. A batch thus holds up to twice the pipeline; only the GETs count against <c>-n</c> and a counted warm-up.
+/// </remarks>
 internal sealed class ConnectionWorker : IDisposable
 {
     private readonly Socket _socket;
     private readonly BenchOptions _options;
     private readonly Operation _operation;
+    private readonly bool _cache;
     private readonly RunState _state;
-    private readonly Random _random;
+    private readonly KeyStream _keys;
     private readonly ArrayPoolBufferWriter<byte> _requests = new(64 * 1024);
+
+    // The batch's keys in the order sent: the fills first, then the pipeline's draws.
     private readonly long[] _batchKeys;
+
+    // The keys the current batch's GETs missed, to be filled in the next batch (cache test only).
+    private readonly long[] _fills;
     private readonly byte[] _key = new byte[Keyspace.KeyLength];
     private readonly byte[] _value;
     private byte[] _received = new byte[64 * 1024];
@@ -28,19 +39,23 @@ internal sealed class ConnectionWorker : IDisposable
     private int _receivedEnd;
     private int _sent;
     private int _batch;
+    private int _batchFills;
+    private int _fillCount;
     private int _answered;
     private long _started;
     private long _measureStart;
     private uint _nextRequestId;
 
-    private ConnectionWorker(Socket socket, BenchOptions options, Operation operation, RunState state, int seed)
+    private ConnectionWorker(Socket socket, BenchOptions options, Operation operation, RunState state, KeyStream keys)
     {
         _socket = socket;
         _options = options;
         _operation = operation;
+        _cache = operation == Operation.Cache;
         _state = state;
-        _random = new Random(seed);
-        _batchKeys = new long[options.Pipeline];
+        _keys = keys;
+        _batchKeys = new long[_cache ? 2 * options.Pipeline : options.Pipeline];
+        _fills = new long[_cache ? options.Pipeline : 0];
         _value = new byte[options.ValueSize];
         Fd = (int)socket.Handle;
     }
@@ -60,9 +75,17 @@ internal sealed class ConnectionWorker : IDisposable
 
     public long Misses { get; private set; }
 
+    /// <summary>GETs answered while measuring (in the get and cache tests); of them, <see cref="Hits"/> found their key.</summary>
+    public long Gets { get; private set; }
+
+    public long Hits { get; private set; }
+
+    /// <summary>Fills (the cache test's SETs) answered with an error, such as a server at its memory limit refusing them.</summary>
+    public long FillErrors { get; private set; }
+
     public long VerifyFailures { get; private set; }
 
-    public static ConnectionWorker Connect(BenchOptions options, Operation operation, RunState state, int seed)
+    public static ConnectionWorker Connect(BenchOptions options, Operation operation, RunState state, KeyStream keys)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -78,7 +101,7 @@ internal sealed class ConnectionWorker : IDisposable
             throw new IOException(new SocketException((int)e.SocketErrorCode).Message, e);
         }
 
-        return new ConnectionWorker(socket, options, operation, state, seed);
+        return new ConnectionWorker(socket, options, operation, state, keys);
     }
 
     /// <summary>Starts the next batch, unless the run is over for this worker.</summary>
@@ -93,21 +116,30 @@ internal sealed class ConnectionWorker : IDisposable
             return false;
         }
 
-        _measureStart = phase == RunPhase.Measuring ? _state.MeasureStart : -1;
-        _requests.Clear();
-        for (var i = 0; i < _batch; i++)
+        if (phase == RunPhase.Warmup && _state.WarmupCounted)
         {
-            var id = _options.SequentialKeys ? _state.NextSequentialKey() : _random.NextInt64(_options.Keyspace);
-            _batchKeys[i] = id;
-            Keyspace.WriteKey(_key, id);
-            if (_operation == Operation.Set)
-            {
-                Keyspace.WriteValue(_value, _key);
-            }
-
-            _options.Protocol.WriteRequest(_requests, _operation, _nextRequestId++, _key, _operation == Operation.Set ? _value : default);
+            _state.CountWarmup(_batch);
         }
 
+        _measureStart = phase == RunPhase.Measuring ? _state.MeasureStart : -1;
+        _requests.Clear();
+        _batchFills = _fillCount;
+        for (var i = 0; i < _fillCount; i++)
+        {
+            _batchKeys[i] = _fills[i];
+            WriteRequest(Operation.Set, _fills[i]);
+        }
+
+        _fillCount = 0;
+        var operation = _cache ? Operation.Get : _operation;
+        for (var i = 0; i < _batch; i++)
+        {
+            var id = _options.SequentialKeys ? _state.NextSequentialKey() : _keys.Next();
+            _batchKeys[_batchFills + i] = id;
+            WriteRequest(operation, id);
+        }
+
+        _batch += _batchFills;
         _answered = 0;
         _sent = 0;
         _started = Stopwatch.GetTimestamp();
@@ -170,6 +202,17 @@ internal sealed class ConnectionWorker : IDisposable
 
     public void Dispose() => _socket.Dispose();
 
+    private void WriteRequest(Operation operation, long id)
+    {
+        Keyspace.WriteKey(_key, id);
+        if (operation == Operation.Set)
+        {
+            Keyspace.WriteValue(_value, _key);
+        }
+
+        _options.Protocol.WriteRequest(_requests, operation, _nextRequestId++, _key, operation == Operation.Set ? _value : default);
+    }
+
     // Counts the whole responses received; true when the batch is complete.
     private bool ReadResponses()
     {
@@ -181,6 +224,12 @@ internal sealed class ConnectionWorker : IDisposable
                 Latency.RecordValue(now - _started);
                 Seconds.Record(_measureStart, now, now - _started);
                 Tally(outcome, payload);
+            }
+
+            // A miss is filled whether or not it is measured: the warm-up is what fills the cache.
+            if (_cache && outcome == Outcome.Miss && _answered >= _batchFills)
+            {
+                _fills[_fillCount++] = _batchKeys[_answered];
             }
 
             _receivedStart += consumed;
@@ -207,15 +256,31 @@ internal sealed class ConnectionWorker : IDisposable
 
     private void Tally(Outcome outcome, ReadOnlySpan<byte> payload)
     {
+        // In the cache test the fills come first in the batch; in the get test _batchFills is 0.
+        var lookup = _answered >= _batchFills && (_operation is Operation.Get or Operation.Cache);
+        if (lookup)
+        {
+            Gets++;
+            if (outcome == Outcome.Ok)
+            {
+                Hits++;
+            }
+        }
+
         switch (outcome)
         {
             case Outcome.Error:
                 Errors++;
+                if (!lookup && _cache)
+                {
+                    FillErrors++;
+                }
+
                 break;
             case Outcome.Miss:
                 Misses++;
                 break;
-            case Outcome.Ok when _options.Verify && _operation == Operation.Get:
+            case Outcome.Ok when _options.Verify && lookup:
                 Keyspace.WriteKey(_key, _batchKeys[_answered]);
                 if (!Keyspace.IsValueOf(payload, _key, _options.ValueSize))
                 {

@@ -10,6 +10,9 @@ internal static class Keyspace
 {
     public const int KeyLength = 16;
 
+    /// <summary>How many ids 12 digits can name: ids are 0 to Ids - 1.</summary>
+    public const long Ids = 1_000_000_000_000;
+
     public static void WriteKey(Span<byte> destination, long id)
     {
         "key:"u8.CopyTo(destination);

@@ -9,13 +9,15 @@ internal sealed class LoadRunner(BenchOptions options)
 {
     public async Task<TestResult> RunAsync(Operation operation, CancellationToken cancellationToken)
     {
-        var state = new RunState(options.Duration is null ? options.Requests : null, options.Keyspace);
+        var state = new RunState(options.Duration is null ? options.Requests : null, options.Keyspace, options.WarmupRequests);
+        var keys = KeyPattern.For(options);
         var workers = new ConnectionWorker[options.Connections];
         try
         {
             for (var i = 0; i < workers.Length; i++)
             {
-                workers[i] = ConnectionWorker.Connect(options, operation, state, seed: (i * 7919) + (int)operation);
+                // Salted by the test, so that a GET test does not replay the keys of the SET test before it.
+                workers[i] = ConnectionWorker.Connect(options, operation, state, keys.Stream(i, (int)operation));
             }
 
             // The connections dealt out to the loops in turn.
@@ -28,7 +30,11 @@ internal sealed class LoadRunner(BenchOptions options)
             }
 
             var running = loops.Select(l => l.Done).ToArray();
-            if (options.Warmup > TimeSpan.Zero)
+            if (state.WarmupCounted)
+            {
+                await Task.WhenAny(state.WarmedUp, Task.Delay(Timeout.Infinite, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);
+            }
+            else if (options.Warmup > TimeSpan.Zero)
             {
                 await Task.WhenAny(Task.Delay(options.Warmup, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);
             }
@@ -66,6 +72,9 @@ internal sealed class LoadRunner(BenchOptions options)
                 latency,
                 workers.Sum(w => w.Errors),
                 workers.Sum(w => w.Misses),
+                workers.Sum(w => w.Gets),
+                workers.Sum(w => w.Hits),
+                workers.Sum(w => w.FillErrors),
                 workers.Sum(w => w.VerifyFailures),
                 clientCpu,
                 serverCpu,
