@@ -54,7 +54,7 @@ start_redis() {
   REDIS_PID=$!
   PIDS+=("$REDIS_PID")
   for _ in $(seq 300); do
-    grep -q "Ready to accept connections" "$dir/log" && return 0
+    grep -qs "Ready to accept connections" "$dir/log" && return 0  # -s: the log may not exist yet
     kill -0 "$REDIS_PID" 2>/dev/null || { cat "$dir/log" >&2; return 1; }
     sleep 0.1
   done
