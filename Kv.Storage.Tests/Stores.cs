@@ -11,8 +11,14 @@ internal static class Stores
     /// A store whose resizes and compactions advance only with its operations (and <see cref="MemoryStore.Maintain"/>),
     /// so that a test sees every step; dispose it.
     /// </summary>
-    public static MemoryStore Create(int stripes = 1, long memoryLimit = 0, bool background = false, KeyHasher? hasher = null, int resizeStep = Kv.Storage.Index.StripeIndex.DefaultWriteStep) =>
-        new(new MemoryStoreOptions { StripeCount = stripes, MemoryLimit = memoryLimit, BackgroundMaintenance = background, ResizeStep = resizeStep }, hasher ?? new KeyHasher());
+    public static MemoryStore Create(
+        int stripes = 1, long memoryLimit = 0, bool background = false, KeyHasher? hasher = null, int resizeStep = Kv.Storage.Index.StripeIndex.DefaultWriteStep,
+        TimeProvider? time = null, EvictionPolicy eviction = EvictionPolicy.NoEviction) =>
+        new(new MemoryStoreOptions
+        {
+            StripeCount = stripes, MemoryLimit = memoryLimit, BackgroundMaintenance = background, ResizeStep = resizeStep,
+            TimeProvider = time ?? TimeProvider.System, Eviction = eviction,
+        }, hasher ?? new KeyHasher());
 
     /// <summary>The key's value, or null when it is missing.</summary>
     public static byte[]? Read(this MemoryStore store, ReadOnlySpan<byte> key)

@@ -19,6 +19,13 @@ public sealed partial class MemoryStore
 
     private int _expiryStripe;
 
+    /// <summary>True while the log is replayed into the store: expiry is not enforced meanwhile (<see cref="Expiry.StoreClock.Suspended"/>).</summary>
+    internal bool Replaying
+    {
+        get => _clock.Suspended;
+        set => _clock.Suspended = value;
+    }
+
     /// <summary>Keys with an expiry (a snapshot).</summary>
     public long ExpiringCount
     {

@@ -66,6 +66,8 @@ internal sealed unsafe partial class StoreStripe
                 return 0;
             }
 
+            // Keys in a table being migrated away from are out of the scan's reach until moved: move some first.
+            _index.MigrateStep(slots);
             var removed = 0;
             var now = _clock.Now;
             for (var looked = 0; looked < slots && expiring < expiringWanted; looked++)
@@ -155,7 +157,7 @@ internal sealed unsafe partial class StoreStripe
             return applies ? ExpireStatus.Applied : ExpireStatus.NotApplied;
         }
 
-        if (next <= now)
+        if (next <= now && !_clock.Suspended)
         {
             reader?.Invoke(_pages.ValueAt(address), state);
             RemoveFound(key, found, observer);

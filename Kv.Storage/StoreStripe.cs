@@ -120,7 +120,7 @@ internal sealed unsafe partial class StoreStripe
                     _ => RecordFormat.NoExpiry,
                 };
 
-                if (expiresAt <= now)
+                if (expiresAt <= now && !_clock.Suspended)
                 {
                     // A time already past: the write happens and the key expires at once, as in Redis.
                     if (existed)
@@ -248,7 +248,7 @@ internal sealed unsafe partial class StoreStripe
     {
         var matcher = new KeyMatcher(_pages, key);
         var found = _index.Find(hash, ref matcher);
-        if (found.Found && SlotLayout.Expires(*found.Slot)
+        if (found.Found && SlotLayout.Expires(*found.Slot) && !_clock.Suspended
             && RecordFormat.ExpiryOf(_pages.Locate(SlotLayout.AddressOf(*found.Slot))) <= _clock.Now)
         {
             RemoveFound(key, found, observer);

@@ -19,6 +19,13 @@ internal sealed class StoreClock
         _start = time.GetTimestamp();
     }
 
+    /// <summary>
+    /// True while the store replays its log: expiry is not enforced then, since a later record may change a key's
+    /// expiry (a PERSIST after a SET whose time has passed), as Redis does not expire keys while it loads its AOF. Keys
+    /// whose time has passed are removed once the replay is over, by the first lookup or the active expiry.
+    /// </summary>
+    public bool Suspended { get; set; }
+
     /// <summary>Monotonic milliseconds since the store was created.</summary>
     public long Now => _time.GetElapsedTime(_start).Ticks / TimeSpan.TicksPerMillisecond;
 

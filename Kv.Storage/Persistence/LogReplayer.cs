@@ -28,6 +28,19 @@ internal static class LogReplayer
     /// <exception cref="LogCorruptionException">The log cannot be replayed as it is.</exception>
     public static ReplayResult Replay(SafeFileHandle file, string path, MemoryStore store)
     {
+        store.Replaying = true;
+        try
+        {
+            return ReplayRecords(file, path, store);
+        }
+        finally
+        {
+            store.Replaying = false;
+        }
+    }
+
+    private static ReplayResult ReplayRecords(SafeFileHandle file, string path, MemoryStore store)
+    {
         var stopwatch = Stopwatch.StartNew();
         var length = RandomAccess.GetLength(file);
         Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
@@ -120,7 +133,7 @@ internal static class LogReplayer
         $"To recover, either keep the {offset} bytes before the damage and lose every record from there on: " +
         $"truncate -s {offset} '{path}' (after copying the file somewhere safe), or restore the data directory from a backup.";
 
-    // Expiry times are absolute: a key whose time passed while the server was down is dropped here.
+    // Expiry times are absolute: a key whose time passed while the server was down is removed once the replay is over.
     private static void Apply(MemoryStore store, in LogRecord record)
     {
         switch (record.Operation)
