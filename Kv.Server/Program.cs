@@ -77,7 +77,7 @@ public static class Program
         }
 
         // The one line on standard output, for people and scripts: the server accepts connections from now on.
-        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}, max memory {DescribeLimit(options.MaxMemory)} of {FormatBytes(MemoryDefaults.Available)} available (--max-memory)").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}, max memory {DescribeLimit(options.MaxMemory)} of {FormatBytes(MemoryDefaults.Available)} available (--max-memory), eviction {EvictionPolicyNames.Format(options.Eviction)}").ConfigureAwait(false);
         await Console.Out.FlushAsync().ConfigureAwait(false);
 
         var failed = await Task.WhenAny(stop.Task, server.PersistenceFailed).ConfigureAwait(false) != stop.Task;

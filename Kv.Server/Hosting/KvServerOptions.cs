@@ -1,6 +1,7 @@
 using Kv.Epoll;
 using System.Net;
 using Kv.Protocol;
+using Kv.Storage;
 using Kv.Storage.Persistence;
 
 namespace Kv.Server.Hosting;
@@ -74,6 +75,12 @@ public sealed record KvServerOptions
     /// before the kernel kills it. 0: no limit but the system's.
     /// </summary>
     public long MaxMemory { get; init; } = MemoryDefaults.MaxMemory(MemoryDefaults.Available);
+
+    /// <summary>
+    /// What a write past <see cref="MaxMemory"/> does: refused (<see cref="EvictionPolicy.NoEviction"/>, the default, as
+    /// Redis's) or makes room by evicting keys, as <c>--eviction</c> names them.
+    /// </summary>
+    public EvictionPolicy Eviction { get; init; } = EvictionPolicy.NoEviction;
 
     /// <summary>The listen backlog. Default 511, as Redis.</summary>
     public int Backlog { get; init; } = 511;

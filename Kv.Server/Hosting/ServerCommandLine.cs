@@ -30,8 +30,10 @@ internal sealed class ServerCommandLine
             ToolOptions.Int(Kv.Protocol.ProtocolLimits.MinimumMaxFrameBytes, int.MaxValue), defaults.MaxFrameBytes, "KV_MAX_FRAME_BYTES", environment);
         IdleTimeout = ToolOptions.Value("--idle-timeout", "Seconds a connection may stay silent before it is closed; 0 turns it off.",
             Seconds, defaults.IdleTimeout.TotalSeconds, "KV_IDLE_TIMEOUT", environment);
-        MaxMemory = ToolOptions.Value("--max-memory", "Most memory the store may hold (records and indexes), as 512mb or 4gb; past it writes are refused with ERROR OutOfMemory and reads go on. 0: no limit. Default: three quarters of the machine's or container's memory beyond 96 MiB.",
+        MaxMemory = ToolOptions.Value("--max-memory", "Most memory the store may hold (records, indexes, expiry data), as 512mb or 4gb; past it a write evicts keys (--eviction) or is refused with ERROR OutOfMemory while reads go on. 0: no limit. Default: three quarters of the machine's or container's memory beyond 96 MiB.",
             ToolOptions.Size(0), defaults.MaxMemory, "KV_MAX_MEMORY", environment);
+        Eviction = ToolOptions.Value("--eviction", "What a write past --max-memory does: noeviction refuses it (ERROR OutOfMemory); s3fifo (S3-FIFO, scan-resistant), allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl evict keys to make room, as Redis's maxmemory-policy.",
+            ToolOptions.OneOf(EvictionPolicyNames.All), EvictionPolicyNames.Format(defaults.Eviction), "KV_EVICTION", environment);
         MaxClientMemory = ToolOptions.Value("--max-client-memory", "Most memory all client buffers together may take beyond their starting size (large frames arriving, large responses waiting), as 256mb; past it, ERROR OutOfMemory. Default: an eighth of the memory, at most 1gb.",
             ToolOptions.Size(1024 * 1024), defaults.MaxClientMemory, "KV_MAX_CLIENT_MEMORY", environment);
         ClientOutputLimit = ToolOptions.Value("--client-output-limit", "Most response bytes held for one client before it is disconnected, as Redis's client-output-buffer-limit (hard); 0 turns it off.",
@@ -56,7 +58,7 @@ internal sealed class ServerCommandLine
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -81,6 +83,8 @@ internal sealed class ServerCommandLine
     public Option<long> MaxMemory { get; }
 
     public Option<long> ClientOutputLimit { get; }
+
+    public Option<string> Eviction { get; }
 
     public Option<double> ShutdownTimeout { get; }
 
@@ -111,6 +115,7 @@ internal sealed class ServerCommandLine
             TcpKeepAlive = TimeSpan.FromSeconds(result.GetValue(TcpKeepAlive)),
             MaxClientMemory = result.GetValue(MaxClientMemory),
             MaxMemory = result.GetValue(MaxMemory),
+            Eviction = EvictionPolicyNames.Parse(result.GetValue(Eviction)!),
             ClientOutputLimit = result.GetValue(ClientOutputLimit),
             ShutdownTimeout = TimeSpan.FromSeconds(result.GetValue(ShutdownTimeout)),
             Transport = result.GetValue(Transport) == "sockets" ? ServerTransport.Sockets : ServerTransport.EventLoop,

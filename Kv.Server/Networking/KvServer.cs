@@ -45,7 +45,7 @@ public sealed class KvServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        Store = store ?? new MemoryStore(new MemoryStoreOptions { MemoryLimit = options.MaxMemory });
+        Store = store ?? new MemoryStore(new MemoryStoreOptions { MemoryLimit = options.MaxMemory, Eviction = options.Eviction });
         _ownsStore = store is null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kv.Server");
     }
