@@ -16,10 +16,12 @@ public class AllocationTests
     [
         .. SampleFrames.Commands.Select(f => f.Bytes),
         Hex.Parse("07 0003 00000000"),
-        Hex.Parse("00 0009 00000001 6b"),
+        Hex.Parse("00 00ff 00000001 6b"),
         Hex.Parse("00 0000 ffffffff"),
         Hex.Parse("01 0000 00000001 ffffffff"),
-        Hex.Parse("01 0009 00000009 00000005 00000001 6b"),
+        Hex.Parse("01 00ff 00000009 00000005 00000001 6b"),
+        Hex.Parse("01 0004 00000001 00000010 00000001 6b 00000001 76 0011 000003e8"),
+        Hex.Parse("01 0005 00000001 00000010 00000001 6b 0010 000000000000ea60 00"),
         Hex.Parse("01 0000 00000001 00000006 00000001 6b 00"),
         Hex.Parse("01 0000 00000001 00000005 00000001"),
     ];
@@ -46,7 +48,7 @@ public class AllocationTests
                 foreach (var input in inputs)
                 {
                     var status = CommandParser.Default.TryParse(input, out var command, out var error);
-                    sum += (int)status + command.FrameLength + command.Key.Length + command.Value.Length + (int)error.Code;
+                    sum += (int)status + command.FrameLength + command.Key.Length + command.Value.Length + command.Flags + command.Time + (int)error.Code;
                 }
             }
 
@@ -127,7 +129,7 @@ public class AllocationTests
             {
                 foreach (var c in commands)
                 {
-                    sum += CommandEncoder.Encode(destination, c.Version, c.Kind, c.RequestId, c.Key, c.Value);
+                    sum += CommandEncoder.Encode(destination, c.Version, c.Kind, c.RequestId, c.Key, c.Value, c.Flags, c.Time);
                     sum += CommandEncoder.Encode(destination, c);
                 }
 
@@ -156,7 +158,7 @@ public class AllocationTests
                 writer.ResetWrittenCount();
                 foreach (var c in commands)
                 {
-                    sum += CommandEncoder.Encode(writer, c.Version, c.Kind, c.RequestId, c.Key, c.Value);
+                    sum += CommandEncoder.Encode(writer, c.Version, c.Kind, c.RequestId, c.Key, c.Value, c.Flags, c.Time);
                     sum += CommandEncoder.Encode(writer, c);
                 }
 
@@ -167,6 +169,39 @@ public class AllocationTests
                 }
 
                 sum += writer.WrittenCount;
+            }
+
+            return sum;
+        });
+    }
+
+    [Test]
+    public void Encoding_and_reading_the_expiry_replies_allocates_nothing()
+    {
+        var destination = new byte[256];
+        var writer = new ArrayBufferWriter<byte>(4096);
+        var previous = "previous"u8.ToArray();
+        AssertAllocatesNothing(() =>
+        {
+            long sum = 0;
+            for (var round = 0; round < Rounds; round++)
+            {
+                writer.ResetWrittenCount();
+                var length = ResponseEncoder.EncodeSetReply(destination, ProtocolVersion.V1, 1, SetReplyFlags.Applied | SetReplyFlags.Existed, previous);
+                sum += ResponseEncoder.EncodeSetReply(writer, ProtocolVersion.V1, 1, SetReplyFlags.Applied, default);
+                ResponseParser.Default.TryParse(destination.AsSpan(0, length), out var setReply, out _);
+                sum += setReply.TryReadSetReply(out var flags, out var value) ? (int)flags + value.Length : -1000;
+
+                length = ResponseEncoder.EncodeAppliedReply(destination, ProtocolVersion.V1, 2, applied: true);
+                sum += ResponseEncoder.EncodeAppliedReply(writer, ProtocolVersion.V1, 2, applied: false);
+                ResponseParser.Default.TryParse(destination.AsSpan(0, length), out var appliedReply, out _);
+                sum += appliedReply.TryReadApplied(out var applied) && applied ? 1 : -1000;
+
+                length = ResponseEncoder.EncodeTimeToLiveReply(destination, ProtocolVersion.V1, 3, 59_998);
+                sum += ResponseEncoder.EncodeTimeToLiveReply(writer, ProtocolVersion.V1, 3, ReplyFormat.NoExpiry);
+                ResponseParser.Default.TryParse(destination.AsSpan(0, length), out var ttlReply, out _);
+                sum += ttlReply.TryReadTimeToLive(out var left) ? left : -1000;
+                sum += CommandOptions.Validate(CommandKind.SetX, 0x0003, 0)!.Length + (CommandOptions.IsValid(CommandKind.Expire, 0x0010, 5) ? 1 : 0);
             }
 
             return sum;

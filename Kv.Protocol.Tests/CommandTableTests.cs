@@ -43,19 +43,35 @@ public partial class CommandTableTests
     {
         foreach (var spec in CommandTable.All)
         {
-            foreach (var version in new[] { ProtocolVersion.V0, ProtocolVersion.V1 })
+            foreach (var version in new[] { ProtocolVersion.V0, ProtocolVersion.V1 }.Where(v => v >= spec.Since))
             {
                 var key = spec.HasKey ? "key"u8.ToArray() : [];
                 var value = spec.HasValue ? "value"u8.ToArray() : [];
+                ushort flags = spec.HasFlags ? (ushort)0x0102 : (ushort)0;
+                var time = spec.HasTime ? 0x0304050607080910L : 0;
                 var frame = new byte[CommandEncoder.GetEncodedLength(version, spec.Kind, key.Length, value.Length)];
-                CommandEncoder.Encode(frame, version, spec.Kind, 7, key, value);
+                CommandEncoder.Encode(frame, version, spec.Kind, 7, key, value, flags, time);
 
                 CommandParser.Default.TryParse(frame, out var view, out _).Should().Be(ParseStatus.Complete, "{0} in version {1}", spec, version);
                 view.Kind.Should().Be(spec.Kind);
                 view.Key.ToArray().Should().Equal(key);
                 view.Value.ToArray().Should().Equal(value);
-                var strings = frame.Length - (version == ProtocolVersion.V0 ? FrameFormat.V0RequestHeaderSize : FrameFormat.V1RequestHeaderSize) - key.Length - value.Length;
-                strings.Should().Be(FrameFormat.StringLengthSize * spec.Arguments.Count, "one length prefix per declared argument");
+                view.Flags.Should().Be(flags);
+                view.Time.Should().Be(time);
+                var arguments = frame.Length - (version == ProtocolVersion.V0 ? FrameFormat.V0RequestHeaderSize : FrameFormat.V1RequestHeaderSize) - key.Length - value.Length;
+                arguments.Should().Be(spec.Arguments.Sum(role => role switch
+                {
+                    ArgumentRole.Flags => FrameFormat.FlagsSize,
+                    ArgumentRole.Time => FrameFormat.TimeSize,
+                    _ => FrameFormat.StringLengthSize,
+                }), "one length prefix per declared string, and the fixed-width arguments' sizes");
+                arguments.Should().Be(spec.FixedSize);
+            }
+
+            foreach (var version in new[] { ProtocolVersion.V0, ProtocolVersion.V1 }.Where(v => v < spec.Since))
+            {
+                CommandTable.Find(spec.Kind, version).Should().BeNull("{0} is not in version {1}", spec, version);
+                FluentActions.Invoking(() => CommandEncoder.GetEncodedLength(version, spec.Kind, 1, 0)).Should().Throw<ArgumentOutOfRangeException>();
             }
         }
     }

@@ -128,7 +128,7 @@ public class CorruptionTests
         {
             case Field.Version when input[0] > 1:
                 return Outcome.Invalid(ProtocolErrorCode.UnsupportedVersion, input[0]);
-            case Field.Command when (input[1] << 8 | input[2]) > 3:
+            case Field.Command when CommandTable.Find((CommandKind)(input[1] << 8 | input[2]), frame.Version) is null:
                 var command = input[1] << 8 | input[2];
                 return v1
                     ? Outcome.Invalid(ProtocolErrorCode.UnknownCommand, command, ProtocolVersion.V1, id, input.Length)
@@ -168,7 +168,7 @@ public class CorruptionTests
 
     private static object WithRequestId(object message, uint requestId) => message switch
     {
-        Command c => new Command(c.Kind, c.Key, c.Value, c.Version, requestId),
+        Command c => new Command(c.Kind, c.Key, c.Value, c.Flags, c.Time, c.Version, requestId),
         Response r => new Response(r.Status, r.Payload, r.Version, requestId, r.ErrorCode),
         _ => throw new ArgumentException("not a message", nameof(message)),
     };
@@ -180,7 +180,7 @@ public class CorruptionTests
         {
             CommandParser.Default.TryParse(input, out var command, out _);
             var bytes = new byte[CommandEncoder.GetEncodedLength(command.Version, command.Kind, command.Key.Length, command.Value.Length)];
-            CommandEncoder.Encode(bytes, command.Version, command.Kind, command.RequestId, command.Key, command.Value);
+            CommandEncoder.Encode(bytes, command.Version, command.Kind, command.RequestId, command.Key, command.Value, command.Flags, command.Time);
             return bytes;
         }
 

@@ -15,12 +15,18 @@ public class EncoderTests
     {
         foreach (var version in Enum.GetValues<ProtocolVersion>())
         {
-            yield return Bad($"{version} unknown command 4", version, (CommandKind)4, K, []);
+            yield return Bad($"{version} unknown command 10", version, (CommandKind)10, K, []);
             yield return Bad($"{version} unknown command 0xffff", version, (CommandKind)0xffff, K, []);
             yield return Bad($"{version} key on PING", version, CommandKind.Ping, K, []);
             yield return Bad($"{version} value on GET", version, CommandKind.Get, K, K);
             yield return Bad($"{version} value on CLEAR", version, CommandKind.Clear, K, K);
+            yield return Bad($"{version} value on EXPIRE", version, CommandKind.Expire, K, K);
+            yield return Bad($"{version} value on GETDEL", version, CommandKind.GetDel, K, K);
         }
+
+        // The expiry commands exist from version 1.
+        yield return Bad("SETX in version 0", ProtocolVersion.V0, CommandKind.SetX, K, K);
+        yield return Bad("TTL in version 0", ProtocolVersion.V0, CommandKind.Ttl, K, []);
 
         yield return Bad("unsupported version 2", (ProtocolVersion)2, CommandKind.Get, K, []);
         yield return Bad("unsupported version 255", (ProtocolVersion)255, CommandKind.Set, K, K);
@@ -45,8 +51,14 @@ public class EncoderTests
 
     private static IEnumerable<TestCaseData> GoodCommands() =>
         from version in Enum.GetValues<ProtocolVersion>()
-        from kind in Enum.GetValues<CommandKind>()
-        select new TestCaseData(version, kind).SetArgDisplayNames($"{version} {kind}");
+        from spec in CommandTable.All
+        where spec.Since <= version
+        select new TestCaseData(version, spec.Kind).SetArgDisplayNames($"{version} {spec.Kind}");
+
+    private static IEnumerable<TestCaseData> CommandsWithoutOptions() =>
+        from spec in CommandTable.All
+        where !spec.HasFlags
+        select new TestCaseData(spec.Kind).SetArgDisplayNames(spec.Name);
 
     private static IEnumerable<TestCaseData> GoodResponses() =>
         from version in Enum.GetValues<ProtocolVersion>()
@@ -87,11 +99,41 @@ public class EncoderTests
         writer.GetSpanCalls.Should().Be(0, "nothing is asked of the writer");
     }
 
+    [TestCaseSource(nameof(CommandsWithoutOptions))]
+    public void Flags_or_a_time_on_a_command_that_has_neither_are_refused(CommandKind kind)
+    {
+        var spec = CommandTable.Find(kind)!;
+        byte[] key = spec.HasKey ? K : [];
+        byte[] value = spec.HasValue ? K : [];
+        var destination = new byte[64];
+        var writer = new CountingWriter();
+
+        FluentActions.Invoking(() => CommandEncoder.Encode(destination, ProtocolVersion.V1, kind, 1, key, value, 1, 0)).Should().Throw<ArgumentException>().Which.ParamName.Should().Be("flags");
+        FluentActions.Invoking(() => CommandEncoder.Encode(destination, ProtocolVersion.V1, kind, 1, key, value, 0, -1)).Should().Throw<ArgumentException>().Which.ParamName.Should().Be("time");
+        FluentActions.Invoking(() => CommandEncoder.Encode(writer, new Command(kind, key, value, 0x8000, 0))).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => CommandEncoder.Encode(writer, new Command(kind, key, value, 0, long.MaxValue))).Should().Throw<ArgumentException>();
+
+        destination.Should().Equal(new byte[destination.Length], "nothing is written");
+        writer.GetSpanCalls.Should().Be(0, "nothing is asked of the writer");
+    }
+
+    [Test]
+    public void Flags_and_times_are_encoded_as_given_even_when_the_server_would_refuse_them()
+    {
+        // Judging options is the server's part (CommandOptions.Validate): a client can send any bits and any time.
+        var command = Command.SetX("k", "v", (SetFlags)0xffff, long.MinValue, 3);
+        var bytes = new byte[CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.SetX, 1, 1)];
+        CommandEncoder.Encode(bytes, command).Should().Be(bytes.Length);
+
+        Support.Hex.Format(bytes).Should().Be(Support.Hex.Format(Support.Hex.Parse("01 0004 00000003 00000014 00000001 6b 00000001 76 ffff 8000000000000000")));
+        CommandOptions.IsValid(command.Kind, command.Flags, command.Time).Should().BeFalse();
+    }
+
     [TestCaseSource(nameof(GoodCommands))]
     public void A_command_needs_a_destination_of_its_full_length(ProtocolVersion version, CommandKind kind)
     {
-        byte[] key = kind == CommandKind.Ping ? [] : [1, 2];
-        byte[] value = kind is CommandKind.Get or CommandKind.Clear ? [] : [3];
+        byte[] key = CommandTable.Find(kind)!.HasKey ? [1, 2] : [];
+        byte[] value = CommandTable.Find(kind)!.HasValue ? [3] : [];
         var length = CommandEncoder.GetEncodedLength(version, kind, key.Length, value.Length);
 
         foreach (var size in new[] { 0, 1, length - 1 })
@@ -125,8 +167,8 @@ public class EncoderTests
     [TestCaseSource(nameof(GoodCommands))]
     public void A_command_is_written_with_one_GetSpan_and_one_Advance(ProtocolVersion version, CommandKind kind)
     {
-        byte[] key = kind == CommandKind.Ping ? [] : [1, 2];
-        byte[] value = kind is CommandKind.Get or CommandKind.Clear ? [] : [3];
+        byte[] key = CommandTable.Find(kind)!.HasKey ? [1, 2] : [];
+        byte[] value = CommandTable.Find(kind)!.HasValue ? [3] : [];
         var length = CommandEncoder.GetEncodedLength(version, kind, key.Length, value.Length);
         var writer = new CountingWriter();
 
@@ -185,6 +227,10 @@ public class EncoderTests
         CommandEncoder.GetEncodedLength(ProtocolVersion.V0, CommandKind.Set, 5, 6).Should().Be(3 + 4 + 5 + 4 + 6);
         CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.Set, 5, 6).Should().Be(11 + 4 + 5 + 4 + 6);
         CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.Ping, 0, 6).Should().Be(11 + 4 + 6);
+        CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.SetX, 5, 6).Should().Be(11 + 4 + 5 + 4 + 6 + 2 + 8);
+        CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.Expire, 5, 0).Should().Be(11 + 4 + 5 + 2 + 8);
+        CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.GetEx, 5, 0).Should().Be(11 + 4 + 5 + 2 + 8);
+        CommandEncoder.GetEncodedLength(ProtocolVersion.V1, CommandKind.Ttl, 5, 0).Should().Be(11 + 4 + 5);
         ResponseEncoder.GetEncodedLength(ProtocolVersion.V0, ResponseStatus.Error, 6).Should().Be(2 + 4 + 6);
         ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Ok, 6).Should().Be(10 + 6);
         ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Error, 6).Should().Be(10 + 2 + 6);

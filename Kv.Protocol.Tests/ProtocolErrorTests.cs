@@ -20,9 +20,15 @@ public class ProtocolErrorTests
     [Test]
     public void A_version_0_unknown_command_is_not_recoverable()
     {
-        Parse.Command(Hex.Parse("00 0009")).Should().Be(Outcome.Invalid(ProtocolErrorCode.UnknownCommand, 9));
-        Error(true, "00 0009").ToString().Should().Be("unknown command 9");
-        Error(true, "00 0009").IsRecoverable.Should().BeFalse();
+        Parse.Command(Hex.Parse("00 00ff")).Should().Be(Outcome.Invalid(ProtocolErrorCode.UnknownCommand, 255));
+        Error(true, "00 00ff").ToString().Should().Be("unknown command 255");
+        Error(true, "00 00ff").IsRecoverable.Should().BeFalse();
+
+        // The expiry commands exist from version 1: in version 0 their numbers are unknown commands.
+        foreach (var spec in CommandTable.All.Where(s => s.Since == ProtocolVersion.V1))
+        {
+            Parse.Command(Reference.U16((ushort)spec.Kind).Prepend((byte)0).ToArray()).Should().Be(Outcome.Invalid(ProtocolErrorCode.UnknownCommand, (ushort)spec.Kind), "{0} in version 0", spec);
+        }
     }
 
     [Test]
@@ -48,8 +54,8 @@ public class ProtocolErrorTests
     [Test]
     public void Version_1_errors_in_a_whole_frame_are_recoverable()
     {
-        Parse.Command(Hex.Parse("01 0009 00000009 00000005 00000001 6b")).Should().Be(
-            Outcome.Invalid(ProtocolErrorCode.UnknownCommand, 9, ProtocolVersion.V1, 9, 16));
+        Parse.Command(Hex.Parse("01 00ff 00000009 00000005 00000001 6b")).Should().Be(
+            Outcome.Invalid(ProtocolErrorCode.UnknownCommand, 255, ProtocolVersion.V1, 9, 16));
         Parse.Command(Hex.Parse("01 0000 00000001 00000006 00000001 6b 00")).Should().Be(
             Outcome.Invalid(ProtocolErrorCode.MalformedFrame, 16, ProtocolVersion.V1, 1, 17), "the key ends at 16, before the body does");
         Parse.Command(Hex.Parse("01 0000 00000001 00000005 00000002 6b")).Should().Be(
@@ -62,7 +68,7 @@ public class ProtocolErrorTests
             Outcome.Invalid(ProtocolErrorCode.MalformedFrame, 10, ProtocolVersion.V1, 1, 11));
         Parse.Response(Hex.Parse("01 02 00000001 00000001 76")).Should().Be(
             Outcome.Invalid(ProtocolErrorCode.MalformedFrame, 10, ProtocolVersion.V1, 1, 11));
-        Error(true, "01 0009 00000009 00000005 00000001 6b").IsRecoverable.Should().BeTrue();
+        Error(true, "01 00ff 00000009 00000005 00000001 6b").IsRecoverable.Should().BeTrue();
     }
 
     [Test]
@@ -77,7 +83,7 @@ public class ProtocolErrorTests
     public void A_skipped_frame_leaves_the_stream_in_step()
     {
         var input = Hex.Parse(
-            "01 0009 00000009 00000005 00000001 6b" + // unknown command 9, recoverable
+            "01 00ff 00000009 00000005 00000001 6b" + // unknown command 255, recoverable
             "01 0000 00000001 00000006 00000001 6b 00" + // trailing byte, recoverable
             "01 0000 0000000a 00000005 00000001 6b"); // GET "k", id 10
 
@@ -101,7 +107,7 @@ public class ProtocolErrorTests
         Enum.GetValues<ProtocolErrorCode>().Select(c => ((ushort)c, c.ToString())).Should().Equal(
             (0, "None"), (1, "UnsupportedVersion"), (2, "UnknownCommand"), (3, "StringTooLarge"), (4, "FrameTooLarge"),
             (5, "MalformedFrame"), (6, "UnknownStatus"), (7, "TooManyConnections"), (8, "ServerError"), (9, "OutOfMemory"),
-            (10, "WriteRefused"));
+            (10, "WriteRefused"), (11, "InvalidArgument"));
     }
 
     private static ProtocolError Error(bool isRequest, string hex)

@@ -31,11 +31,12 @@ public class RoundTripTests
     {
         foreach (var version in Enum.GetValues<ProtocolVersion>())
         {
-            foreach (var kind in Enum.GetValues<CommandKind>())
+            foreach (var spec in CommandTable.All.Where(s => s.Since <= version))
             {
-                foreach (var key in kind == CommandKind.Ping ? [Payload.Empty] : Enum.GetValues<Payload>())
+                var kind = spec.Kind;
+                foreach (var key in spec.HasKey ? Enum.GetValues<Payload>() : [Payload.Empty])
                 {
-                    foreach (var value in kind is CommandKind.Get or CommandKind.Clear ? [Payload.Empty] : Enum.GetValues<Payload>())
+                    foreach (var value in spec.HasValue ? Enum.GetValues<Payload>() : [Payload.Empty])
                     {
                         yield return new TestCaseData(version, kind, key, value);
                     }
@@ -74,7 +75,12 @@ public class RoundTripTests
         var key = Bytes(keyKind, MiBKey, 0x6b);
         var value = Bytes(valueKind, MiBValue, 0x76);
         var requestId = version == ProtocolVersion.V1 ? 0xc0ffee01u : 0u;
-        var command = new Command(kind, key, value, version, requestId);
+        var spec = CommandTable.Find(kind)!;
+
+        // Option bits and a time with every byte distinct, and a negative time, so that a byte out of place shows.
+        ushort flags = spec.HasFlags ? (ushort)0xa55a : (ushort)0;
+        var time = spec.HasTime ? unchecked((long)0xf1e2d3c4b5a69788) : 0;
+        var command = new Command(kind, key, value, flags, time, version, requestId);
         var expected = Reference.Encode(command);
 
         var length = CommandEncoder.GetEncodedLength(version, kind, key.Length, value.Length);
@@ -82,14 +88,14 @@ public class RoundTripTests
 
         // Span: a destination larger than the frame; the bytes after it stay untouched.
         var destination = Filled(length + 3);
-        CommandEncoder.Encode(destination, version, kind, requestId, key, value).Should().Be(length);
+        CommandEncoder.Encode(destination, version, kind, requestId, key, value, flags, time).Should().Be(length);
         Support.Bytes.ShouldEqual(destination.AsSpan(0, length), expected, "span encoding");
         destination.AsSpan(length).ToArray().Should().OnlyContain(b => b == Untouched);
 
         // IBufferWriter, after bytes already written (as when pipelining).
         var writer = new ArrayBufferWriter<byte>(16);
         writer.Write<byte>([0xab]);
-        CommandEncoder.Encode(writer, version, kind, requestId, key, value).Should().Be(length);
+        CommandEncoder.Encode(writer, version, kind, requestId, key, value, flags, time).Should().Be(length);
         Support.Bytes.ShouldEqual(writer.WrittenSpan, [0xab, .. expected], "IBufferWriter encoding");
 
         // The owned-command overloads.
@@ -110,6 +116,8 @@ public class RoundTripTests
         view.RequestId.Should().Be(requestId);
         Support.Bytes.ShouldEqual(view.Key, key, "parsed key");
         Support.Bytes.ShouldEqual(view.Value, value, "parsed value");
+        view.Flags.Should().Be(flags);
+        view.Time.Should().Be(time);
         Support.Bytes.IsSliceOf(view.Key, input).Should().BeTrue("the key is a slice of the input");
         Support.Bytes.IsSliceOf(view.Value, input).Should().BeTrue("the value is a slice of the input");
         view.ToCommand().Should().Be(command);

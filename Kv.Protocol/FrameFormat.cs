@@ -6,6 +6,12 @@ public static class FrameFormat
     /// <summary>Size of a string's length prefix (u32).</summary>
     public const int StringLengthSize = 4;
 
+    /// <summary>Size of a command's option bits (<see cref="ArgumentRole.Flags"/>, a u16).</summary>
+    public const int FlagsSize = 2;
+
+    /// <summary>Size of a command's time (<see cref="ArgumentRole.Time"/>, an i64).</summary>
+    public const int TimeSize = 8;
+
     /// <summary>Version-0 request header: version (u8) and command (u16).</summary>
     public const int V0RequestHeaderSize = 3;
 
@@ -24,7 +30,7 @@ public static class FrameFormat
     /// <summary>The highest protocol version this library speaks.</summary>
     public const ProtocolVersion LatestVersion = ProtocolVersion.V1;
 
-    /// <summary>The number of string arguments a command carries (from <see cref="CommandTable"/>); 0 for an unknown one.</summary>
+    /// <summary>The number of arguments a command carries (from <see cref="CommandTable"/>); 0 for an unknown one.</summary>
     public static int ArgumentCount(CommandKind kind) => CommandTable.Find(kind)?.Arguments.Count ?? 0;
 
     /// <summary>True for the command numbers this library knows (<see cref="CommandTable"/>).</summary>

@@ -50,6 +50,7 @@ public readonly struct ProtocolError
         ProtocolErrorCode.ServerError => "server error",
         ProtocolErrorCode.OutOfMemory => "out of memory",
         ProtocolErrorCode.WriteRefused => "writes refused",
+        ProtocolErrorCode.InvalidArgument => "invalid argument",
         _ => $"protocol error {(ushort)Code} ({Detail})",
     };
 }

@@ -48,4 +48,11 @@ public enum ProtocolErrorCode : ushort
     /// disk. Reads go on, and writes are accepted again once the disk has room.
     /// </summary>
     WriteRefused = 10,
+
+    /// <summary>
+    /// A well-formed command whose options do not make sense: option bits that are unknown or that exclude each other, or
+    /// a time that does not fit them (<see cref="CommandOptions.Validate"/> gives the message). Nothing was changed, and
+    /// the connection stays open.
+    /// </summary>
+    InvalidArgument = 11,
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kv.Protocol.Buffers;
 
 namespace Kv.Protocol.Tests.Buffers;
@@ -46,6 +47,27 @@ public class PooledBufferWriterTests
         var kept = writer.Capacity;
         writer.Reset();
         writer.Capacity.Should().Be(kept, "a modest growth is kept for the next batch");
+    }
+
+    [Test]
+    public void A_span_asked_for_again_before_Advance_is_the_same_memory_with_what_was_written_there()
+    {
+        // The server stages an answer this way (SETX with GET): encoded before the store says whether it stands, then
+        // its result byte set and committed, or written over by an ERROR.
+        using var writer = new PooledBufferWriter(16);
+        writer.Write("before"u8);
+        var first = writer.GetSpan(100);
+        "staged answer"u8.CopyTo(first);
+
+        var again = writer.GetSpan(100);
+        again[.."staged answer"u8.Length].ToArray().Should().Equal("staged answer"u8.ToArray());
+        again[0] = (byte)'S';
+        writer.Advance("staged answer"u8.Length);
+        writer.WrittenSpan.ToArray().Should().Equal("beforeStaged answer"u8.ToArray());
+
+        writer.GetSpan(50)[..4].Fill((byte)'x');
+        writer.Write("over"u8);
+        writer.WrittenSpan.ToArray().Should().Equal("beforeStaged answerover"u8.ToArray(), "what was never committed is written over");
     }
 
     [Test]

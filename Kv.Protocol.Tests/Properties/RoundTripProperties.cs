@@ -19,10 +19,17 @@ public class RoundTripProperties
 
     private static readonly Gen<ProtocolVersion> Version = Gen.OneOf(ProtocolVersion.V0, ProtocolVersion.V1);
 
+    /// <summary>Times: any i64, often one at an edge (0, -1, the extremes), which two's complement must carry exactly.</summary>
+    private static readonly Gen<long> Time = Gen.Frequency((3, Gen.Long), (1, Gen.OneOf(0L, -1L, 1L, long.MinValue, long.MaxValue)));
+
+    /// <summary>Any command of the table, in a version that has it, with the arguments its spec declares (flags and times any value: the codec does not judge them).</summary>
     private static readonly Gen<Command> AnyCommand =
-        Gen.Select(Gen.OneOf(CommandKind.Get, CommandKind.Set, CommandKind.Clear, CommandKind.Ping), Version, Gen.UInt, Bytes, Bytes,
-            (kind, version, id, key, value) => new Command(kind, kind == CommandKind.Ping ? [] : key,
-                kind is CommandKind.Get or CommandKind.Clear ? [] : value, version, version == ProtocolVersion.V1 ? id : 0));
+        Gen.Select(Gen.OneOf([.. CommandTable.All]), Version, Gen.UInt, Bytes, Bytes, Gen.UShort, Time, (spec, requested, id, key, value, flags, time) =>
+        {
+            var version = requested < spec.Since ? spec.Since : requested;
+            return new Command(spec.Kind, spec.HasKey ? key : [], spec.HasValue ? value : [], spec.HasFlags ? flags : (ushort)0,
+                spec.HasTime ? time : 0, version, version == ProtocolVersion.V1 ? id : 0);
+        });
 
     private static readonly Gen<Response> AnyResponse =
         Gen.Select(Version, Gen.Int[0, 2], Gen.UInt, Bytes, Gen.UShort, (version, status, id, payload, code) => version == ProtocolVersion.V0

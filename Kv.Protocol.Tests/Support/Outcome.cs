@@ -35,14 +35,14 @@ internal static class Parse
     public static Outcome Command(ReadOnlySpan<byte> input, CommandParser? parser = null)
     {
         var status = (parser ?? CommandParser.Default).TryParse(input, out var view, out var error);
-        var isDefault = view.Version == 0 && view.Kind == 0 && view.RequestId == 0 && view.Key.IsEmpty && view.Value.IsEmpty && view.FrameLength == 0;
+        var isDefault = view.Version == 0 && view.Kind == 0 && view.RequestId == 0 && view.Key.IsEmpty && view.Value.IsEmpty && view.Flags == 0 && view.Time == 0 && view.FrameLength == 0;
         return Outcome.Of(status, status == ParseStatus.Complete || !isDefault ? view.ToCommand() : null, view.FrameLength, error);
     }
 
     public static Outcome Command(in ReadOnlySequence<byte> input, CommandParser? parser = null)
     {
         var status = (parser ?? CommandParser.Default).TryParse(input, out var view, out var error);
-        var isDefault = view.Version == 0 && view.Kind == 0 && view.RequestId == 0 && view.Key.IsEmpty && view.Value.IsEmpty && view.FrameLength == 0;
+        var isDefault = view.Version == 0 && view.Kind == 0 && view.RequestId == 0 && view.Key.IsEmpty && view.Value.IsEmpty && view.Flags == 0 && view.Time == 0 && view.FrameLength == 0;
         return Outcome.Of(status, status == ParseStatus.Complete || !isDefault ? view.ToCommand() : null, view.FrameLength, error);
     }
 

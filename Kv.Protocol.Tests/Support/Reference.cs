@@ -12,11 +12,16 @@ internal static class Reference
     {
         byte[][] arguments = command.Kind switch
         {
-            CommandKind.Set => [command.Key, command.Value],
+            CommandKind.Set or CommandKind.SetX => [command.Key, command.Value],
             CommandKind.Ping => [command.Value],
             _ => [command.Key],
         };
-        var body = Concat([.. arguments.Select(LengthPrefixed)]);
+
+        // SETX, EXPIRE and GETEX: the flags (u16) and the time (i64), after the strings, without length prefixes.
+        byte[] options = command.Kind is CommandKind.SetX or CommandKind.Expire or CommandKind.GetEx
+            ? Concat(U16(command.Flags), I64(command.Time))
+            : [];
+        var body = Concat([.. arguments.Select(LengthPrefixed), options]);
         return command.Version == ProtocolVersion.V0
             ? Concat([(byte)command.Version], U16((ushort)command.Kind), body)
             : Concat([(byte)command.Version], U16((ushort)command.Kind), U32(command.RequestId), U32((uint)body.Length), body);
@@ -53,6 +58,13 @@ internal static class Reference
     {
         var bytes = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    public static byte[] I64(long value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
         return bytes;
     }
 

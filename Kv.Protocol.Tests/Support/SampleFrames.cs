@@ -53,6 +53,16 @@ internal static class SampleFrames
         new("v1 CLEAR k", Command.Clear("k", ProtocolVersion.V1, V1RequestId)),
         new("v1 PING empty", Command.Ping("", ProtocolVersion.V1, V1RequestId)),
         new("v1 PING hi", Command.Ping("hi", ProtocolVersion.V1, V1RequestId)),
+        new("v1 SETX NX PX", Command.SetX("key", "value", SetFlags.IfMissing | SetFlags.RelativeExpiry, 1000, V1RequestId)),
+        new("v1 SETX binary, every flag, negative time", Command.SetX(Binary, [.. Binary.Reverse()], (SetFlags)0xffff, long.MinValue, uint.MaxValue)),
+        new("v1 SETX empty empty", Command.SetX("", "", SetFlags.None, 0, V1RequestId)),
+        new("v1 EXPIRE GT PXAT", Command.Expire("k", ExpireFlags.IfLater | ExpireFlags.AbsoluteExpiry, 1_767_225_600_000, V1RequestId)),
+        new("v1 EXPIRE past", Command.Expire("k", ExpireFlags.RelativeExpiry, -1, V1RequestId)),
+        new("v1 PERSIST k", Command.Persist("k", V1RequestId)),
+        new("v1 TTL k", Command.Ttl("k", V1RequestId)),
+        new("v1 GETEX PX", Command.GetEx("k", GetExFlags.RelativeExpiry, long.MaxValue, V1RequestId)),
+        new("v1 GETEX empty", Command.GetEx("", GetExFlags.None, 0, V1RequestId)),
+        new("v1 GETDEL k", Command.GetDel("k", V1RequestId)),
     ];
 
     public static IReadOnlyList<SampleFrame> Responses { get; } =
@@ -68,6 +78,10 @@ internal static class SampleFrames
         new("v1 NOT_FOUND", Response.NotFound(V1RequestId)),
         new("v1 ERROR", Response.Error("bad", ProtocolVersion.V1, V1RequestId, ProtocolErrorCode.UnknownCommand)),
         new("v1 ERROR empty message", Response.Error("", ProtocolVersion.V1, V1RequestId, ProtocolErrorCode.ServerError)),
+        new("v1 SETX reply with previous", Response.SetReply(SetReplyFlags.Applied | SetReplyFlags.Existed, "v"u8.ToArray(), V1RequestId)),
+        new("v1 applied reply", Response.Applied(true, V1RequestId)),
+        new("v1 TTL reply", Response.TimeToLive(59_998, V1RequestId)),
+        new("v1 ERROR invalid argument", Response.Error("SETX: NX and XX cannot be combined", ProtocolVersion.V1, V1RequestId, ProtocolErrorCode.InvalidArgument)),
     ];
 
     public static IEnumerable<SampleFrame> All => Commands.Concat(Responses);

@@ -61,7 +61,13 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <inheritdoc />
     public Memory<byte> GetMemory(int sizeHint = 0) => _buffer.GetMemory(sizeHint);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Room to write at least <paramref name="sizeHint"/> bytes, right after the written ones. Until <see cref="Advance"/>,
+    /// a further call asking for no more room than the array already has after the written bytes returns the same
+    /// memory, with whatever was written there: a response can be encoded before it is known to stand, then committed
+    /// with <see cref="Advance"/> or written over.
+    /// </summary>
+    /// <param name="sizeHint">The least room wanted; 0 for any.</param>
     public Span<byte> GetSpan(int sizeHint = 0) => _buffer.GetSpan(sizeHint);
 
     /// <summary>Forgets the written bytes (they have been sent), and gives back an array grown past 4x the starting size.</summary>

@@ -12,7 +12,7 @@ public static class CommandTable
 
     static CommandTable()
     {
-        All = [Get, Set, Clear, Ping];
+        All = [Get, Set, Clear, Ping, SetX, Expire, Persist, Ttl, GetEx, GetDel];
         var highest = 0;
         foreach (var spec in All)
         {
@@ -37,6 +37,24 @@ public static class CommandTable
 
     /// <summary>PING message: answer the message, or <c>PONG</c> for an empty one.</summary>
     public static CommandSpec Ping { get; } = new(CommandKind.Ping, "PING", [ArgumentRole.Message], isWrite: false, ProtocolVersion.V0);
+
+    /// <summary>SETX key value flags time (version 1): a conditional SET with an expiry; see <see cref="SetFlags"/>.</summary>
+    public static CommandSpec SetX { get; } = new(CommandKind.SetX, "SETX", [ArgumentRole.Key, ArgumentRole.Value, ArgumentRole.Flags, ArgumentRole.Time], isWrite: true, ProtocolVersion.V1);
+
+    /// <summary>EXPIRE key flags time (version 1): set a key's expiry under a condition; see <see cref="ExpireFlags"/>.</summary>
+    public static CommandSpec Expire { get; } = new(CommandKind.Expire, "EXPIRE", [ArgumentRole.Key, ArgumentRole.Flags, ArgumentRole.Time], isWrite: true, ProtocolVersion.V1);
+
+    /// <summary>PERSIST key (version 1): remove a key's expiry.</summary>
+    public static CommandSpec Persist { get; } = new(CommandKind.Persist, "PERSIST", [ArgumentRole.Key], isWrite: true, ProtocolVersion.V1);
+
+    /// <summary>TTL key (version 1): the milliseconds a key has left.</summary>
+    public static CommandSpec Ttl { get; } = new(CommandKind.Ttl, "TTL", [ArgumentRole.Key], isWrite: false, ProtocolVersion.V1);
+
+    /// <summary>GETEX key flags time (version 1): read a key and set or remove its expiry; see <see cref="GetExFlags"/>.</summary>
+    public static CommandSpec GetEx { get; } = new(CommandKind.GetEx, "GETEX", [ArgumentRole.Key, ArgumentRole.Flags, ArgumentRole.Time], isWrite: true, ProtocolVersion.V1);
+
+    /// <summary>GETDEL key (version 1): remove a key, answering its value.</summary>
+    public static CommandSpec GetDel { get; } = new(CommandKind.GetDel, "GETDEL", [ArgumentRole.Key], isWrite: true, ProtocolVersion.V1);
 
     /// <summary>Every command, in number order.</summary>
     public static IReadOnlyList<CommandSpec> All { get; }

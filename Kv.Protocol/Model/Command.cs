@@ -15,10 +15,25 @@ public sealed class Command : IEquatable<Command>
     /// <param name="version">The protocol version to send it in.</param>
     /// <param name="requestId">The request id (version 1 only; must be 0 in version 0).</param>
     public Command(CommandKind kind, byte[] key, byte[] value, ProtocolVersion version = ProtocolVersion.V0, uint requestId = 0)
+        : this(kind, key, value, 0, 0, version, requestId)
+    {
+    }
+
+    /// <summary>Creates a command that carries option bits and a time (SETX, EXPIRE, GETEX), or any command.</summary>
+    /// <param name="kind">Which command.</param>
+    /// <param name="key">The key (empty for PING).</param>
+    /// <param name="value">The value of SET and SETX or the message of PING (empty otherwise).</param>
+    /// <param name="flags">The option bits (<see cref="SetFlags"/>, <see cref="ExpireFlags"/>, <see cref="GetExFlags"/>); 0 for a command without them.</param>
+    /// <param name="time">The time in milliseconds; 0 for a command without one.</param>
+    /// <param name="version">The protocol version to send it in.</param>
+    /// <param name="requestId">The request id (version 1 only; must be 0 in version 0).</param>
+    public Command(CommandKind kind, byte[] key, byte[] value, ushort flags, long time, ProtocolVersion version = ProtocolVersion.V1, uint requestId = 0)
     {
         Kind = kind;
         Key = key ?? throw new ArgumentNullException(nameof(key));
         Value = value ?? throw new ArgumentNullException(nameof(value));
+        Flags = flags;
+        Time = time;
         Version = version;
         RequestId = requestId;
     }
@@ -26,11 +41,17 @@ public sealed class Command : IEquatable<Command>
     /// <summary>Which command this is.</summary>
     public CommandKind Kind { get; }
 
-    /// <summary>The key of GET, SET and CLEAR; empty for PING.</summary>
+    /// <summary>The key of every command but PING; empty for PING.</summary>
     public byte[] Key { get; }
 
-    /// <summary>The value of SET, or the message of PING; empty for GET and CLEAR.</summary>
+    /// <summary>The value of SET and SETX, or the message of PING; empty for the others.</summary>
     public byte[] Value { get; }
+
+    /// <summary>The option bits of SETX, EXPIRE and GETEX; 0 for the others.</summary>
+    public ushort Flags { get; }
+
+    /// <summary>The time, in milliseconds, of SETX, EXPIRE and GETEX; 0 for the others.</summary>
+    public long Time { get; }
 
     /// <summary>The protocol version.</summary>
     public ProtocolVersion Version { get; }
@@ -68,19 +89,62 @@ public sealed class Command : IEquatable<Command>
     /// <summary>A PING carrying the UTF-8 bytes of <paramref name="message"/>.</summary>
     public static Command Ping(string message = "", ProtocolVersion version = ProtocolVersion.V0, uint requestId = 0) => Ping(Utf8(message), version, requestId);
 
+    /// <summary>A SETX (version 1) of <paramref name="key"/> to <paramref name="value"/> with <paramref name="flags"/> and <paramref name="time"/>.</summary>
+    public static Command SetX(byte[] key, byte[] value, SetFlags flags = SetFlags.None, long time = 0, uint requestId = 0) =>
+        new(CommandKind.SetX, key, value, (ushort)flags, time, ProtocolVersion.V1, requestId);
+
+    /// <summary>A SETX (version 1) of the UTF-8 bytes of <paramref name="key"/> to those of <paramref name="value"/>.</summary>
+    public static Command SetX(string key, string value, SetFlags flags = SetFlags.None, long time = 0, uint requestId = 0) =>
+        SetX(Utf8(key), Utf8(value), flags, time, requestId);
+
+    /// <summary>An EXPIRE (version 1) of <paramref name="key"/>: <paramref name="flags"/> say whether <paramref name="time"/> is relative or absolute, and the condition.</summary>
+    public static Command Expire(byte[] key, ExpireFlags flags, long time, uint requestId = 0) =>
+        new(CommandKind.Expire, key, [], (ushort)flags, time, ProtocolVersion.V1, requestId);
+
+    /// <summary>An EXPIRE (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
+    public static Command Expire(string key, ExpireFlags flags, long time, uint requestId = 0) => Expire(Utf8(key), flags, time, requestId);
+
+    /// <summary>A PERSIST (version 1) of <paramref name="key"/>.</summary>
+    public static Command Persist(byte[] key, uint requestId = 0) => new(CommandKind.Persist, key, [], 0, 0, ProtocolVersion.V1, requestId);
+
+    /// <summary>A PERSIST (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
+    public static Command Persist(string key, uint requestId = 0) => Persist(Utf8(key), requestId);
+
+    /// <summary>A TTL (version 1) of <paramref name="key"/>.</summary>
+    public static Command Ttl(byte[] key, uint requestId = 0) => new(CommandKind.Ttl, key, [], 0, 0, ProtocolVersion.V1, requestId);
+
+    /// <summary>A TTL (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
+    public static Command Ttl(string key, uint requestId = 0) => Ttl(Utf8(key), requestId);
+
+    /// <summary>A GETEX (version 1) of <paramref name="key"/> with <paramref name="flags"/> and <paramref name="time"/> (none: a plain read).</summary>
+    public static Command GetEx(byte[] key, GetExFlags flags = GetExFlags.None, long time = 0, uint requestId = 0) =>
+        new(CommandKind.GetEx, key, [], (ushort)flags, time, ProtocolVersion.V1, requestId);
+
+    /// <summary>A GETEX (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
+    public static Command GetEx(string key, GetExFlags flags = GetExFlags.None, long time = 0, uint requestId = 0) => GetEx(Utf8(key), flags, time, requestId);
+
+    /// <summary>A GETDEL (version 1) of <paramref name="key"/>.</summary>
+    public static Command GetDel(byte[] key, uint requestId = 0) => new(CommandKind.GetDel, key, [], 0, 0, ProtocolVersion.V1, requestId);
+
+    /// <summary>A GETDEL (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
+    public static Command GetDel(string key, uint requestId = 0) => GetDel(Utf8(key), requestId);
+
     /// <inheritdoc />
     public bool Equals(Command? other) =>
         other is not null && Kind == other.Kind && Version == other.Version && RequestId == other.RequestId
+        && Flags == other.Flags && Time == other.Time
         && Key.AsSpan().SequenceEqual(other.Key) && Value.AsSpan().SequenceEqual(other.Value);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as Command);
 
     /// <inheritdoc />
-    public override int GetHashCode() => ((int)Kind * 31 + Key.Length) * 31 + Value.Length + (int)RequestId;
+    public override int GetHashCode() => ((((int)Kind * 31 + Key.Length) * 31 + Value.Length + (int)RequestId) * 31 + Flags) * 31 + Time.GetHashCode();
 
     /// <inheritdoc />
-    public override string ToString() => $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}]";
+    public override string ToString() => CommandTable.Find(Kind) is { } spec && (spec.HasFlags || spec.HasTime)
+        ? $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}] flags=0x{Flags:x4} time={Time}"
+        : $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}]";
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text)));
 }

@@ -6,13 +6,15 @@ namespace Kv.Protocol;
 /// </summary>
 public readonly ref struct CommandView
 {
-    internal CommandView(ProtocolVersion version, CommandKind kind, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int frameLength)
+    internal CommandView(ProtocolVersion version, CommandKind kind, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ushort flags, long time, int frameLength)
     {
         Version = version;
         Kind = kind;
         RequestId = requestId;
         Key = key;
         Value = value;
+        Flags = flags;
+        Time = time;
         FrameLength = frameLength;
     }
 
@@ -25,15 +27,21 @@ public readonly ref struct CommandView
     /// <summary>The request id (version 1); always 0 in version 0.</summary>
     public uint RequestId { get; }
 
-    /// <summary>The key of GET, SET and CLEAR; empty for PING.</summary>
+    /// <summary>The key of every command but PING; empty for PING.</summary>
     public ReadOnlySpan<byte> Key { get; }
 
-    /// <summary>The value of SET, or the message of PING; empty for GET and CLEAR.</summary>
+    /// <summary>The value of SET and SETX, or the message of PING; empty for the others.</summary>
     public ReadOnlySpan<byte> Value { get; }
+
+    /// <summary>The option bits of SETX, EXPIRE and GETEX (<see cref="SetFlags"/>, <see cref="ExpireFlags"/>, <see cref="GetExFlags"/>); 0 for the others.</summary>
+    public ushort Flags { get; }
+
+    /// <summary>The time, in milliseconds, of SETX, EXPIRE and GETEX (relative or absolute as the flags say); 0 for the others.</summary>
+    public long Time { get; }
 
     /// <summary>The frame's total length in bytes.</summary>
     public int FrameLength { get; }
 
     /// <summary>Copies the command into an owned <see cref="Command"/>.</summary>
-    public Command ToCommand() => new(Kind, Key.ToArray(), Value.ToArray(), Version, RequestId);
+    public Command ToCommand() => new(Kind, Key.ToArray(), Value.ToArray(), Flags, Time, Version, RequestId);
 }

@@ -51,6 +51,61 @@ public sealed class Response : IEquatable<Response>
     public static Response Error(string message, ProtocolVersion version = ProtocolVersion.V0, uint requestId = 0, ProtocolErrorCode code = ProtocolErrorCode.ServerError) =>
         new(ResponseStatus.Error, Encoding.UTF8.GetBytes(message), version, requestId, version == ProtocolVersion.V0 ? ProtocolErrorCode.None : code);
 
+    /// <summary>SETX's OK answer (version 1): what the write did, then the previous value when asked for and the key existed.</summary>
+    /// <exception cref="ArgumentException">Unknown result bits, or a previous value without <see cref="SetReplyFlags.Existed"/>.</exception>
+    public static Response SetReply(SetReplyFlags flags, byte[]? previousValue = null, uint requestId = 0)
+    {
+        previousValue ??= [];
+        ReplyFormat.CheckSetReply(flags, previousValue.Length);
+        var payload = new byte[ReplyFormat.SetReplyHeaderSize + previousValue.Length];
+        payload[0] = (byte)flags;
+        previousValue.CopyTo(payload, ReplyFormat.SetReplyHeaderSize);
+        return Ok(payload, ProtocolVersion.V1, requestId);
+    }
+
+    /// <summary>The OK answer of EXPIRE or PERSIST (version 1): one byte, 1 when the change was made, 0 when not.</summary>
+    public static Response Applied(bool applied, uint requestId = 0) => Ok([applied ? (byte)1 : (byte)0], ProtocolVersion.V1, requestId);
+
+    /// <summary>TTL's OK answer (version 1): the milliseconds left (0 or more), or <see cref="ReplyFormat.NoExpiry"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is below -1.</exception>
+    public static Response TimeToLive(long milliseconds, uint requestId = 0)
+    {
+        ReplyFormat.CheckTimeToLive(milliseconds);
+        var payload = new byte[ReplyFormat.TimeToLiveSize];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload, milliseconds);
+        return Ok(payload, ProtocolVersion.V1, requestId);
+    }
+
+    /// <summary>Reads SETX's answer: what the write did, and the previous value when it was asked for and the key existed.</summary>
+    /// <returns>False unless this is a version-1 OK whose body has SETX's layout (<see cref="ReplyFormat.TryReadSetReply"/>).</returns>
+    public bool TryReadSetReply(out SetReplyFlags flags, out ReadOnlySpan<byte> previousValue)
+    {
+        if (IsV1Ok)
+        {
+            return ReplyFormat.TryReadSetReply(Payload, out flags, out previousValue);
+        }
+
+        flags = default;
+        previousValue = default;
+        return false;
+    }
+
+    /// <summary>Reads the answer of EXPIRE or PERSIST: whether the change was made.</summary>
+    /// <returns>False unless this is a version-1 OK with one byte of 0 or 1.</returns>
+    public bool TryReadApplied(out bool applied)
+    {
+        applied = false;
+        return IsV1Ok && ReplyFormat.TryReadApplied(Payload, out applied);
+    }
+
+    /// <summary>Reads TTL's answer: the milliseconds left, or <see cref="ReplyFormat.NoExpiry"/> for a key without an expiry.</summary>
+    /// <returns>False unless this is a version-1 OK with TTL's 8 bytes (a missing key is NOT_FOUND).</returns>
+    public bool TryReadTimeToLive(out long milliseconds)
+    {
+        milliseconds = 0;
+        return IsV1Ok && ReplyFormat.TryReadTimeToLive(Payload, out milliseconds);
+    }
+
     /// <inheritdoc />
     public bool Equals(Response? other) =>
         other is not null && Status == other.Status && Version == other.Version && RequestId == other.RequestId
@@ -64,4 +119,6 @@ public sealed class Response : IEquatable<Response>
 
     /// <inheritdoc />
     public override string ToString() => $"{Status} v{(byte)Version} id={RequestId} payload[{Payload.Length}]";
+
+    private bool IsV1Ok => Status == ResponseStatus.Ok && Version != ProtocolVersion.V0;
 }

@@ -34,6 +34,38 @@ public readonly ref struct ResponseView
     /// <summary>The frame's total length in bytes.</summary>
     public int FrameLength { get; }
 
+    /// <summary>Reads SETX's answer: what the write did, and the previous value when it was asked for and the key existed.</summary>
+    /// <returns>False unless this is a version-1 OK whose body has SETX's layout (<see cref="ReplyFormat.TryReadSetReply"/>).</returns>
+    public bool TryReadSetReply(out SetReplyFlags flags, out ReadOnlySpan<byte> previousValue)
+    {
+        if (IsV1Ok)
+        {
+            return ReplyFormat.TryReadSetReply(Payload, out flags, out previousValue);
+        }
+
+        flags = default;
+        previousValue = default;
+        return false;
+    }
+
+    /// <summary>Reads the answer of EXPIRE or PERSIST: whether the change was made.</summary>
+    /// <returns>False unless this is a version-1 OK with one byte of 0 or 1.</returns>
+    public bool TryReadApplied(out bool applied)
+    {
+        applied = false;
+        return IsV1Ok && ReplyFormat.TryReadApplied(Payload, out applied);
+    }
+
+    /// <summary>Reads TTL's answer: the milliseconds left, or <see cref="ReplyFormat.NoExpiry"/> for a key without an expiry.</summary>
+    /// <returns>False unless this is a version-1 OK with TTL's 8 bytes (a missing key is NOT_FOUND).</returns>
+    public bool TryReadTimeToLive(out long milliseconds)
+    {
+        milliseconds = 0;
+        return IsV1Ok && ReplyFormat.TryReadTimeToLive(Payload, out milliseconds);
+    }
+
     /// <summary>Copies the response into an owned <see cref="Response"/>.</summary>
     public Response ToResponse() => new(Status, Payload.ToArray(), Version, RequestId, ErrorCode);
+
+    private bool IsV1Ok => Status == ResponseStatus.Ok && Version != ProtocolVersion.V0;
 }

@@ -36,7 +36,7 @@ public sealed class CommandParser
         var status = ParseLayout(new FrameBytes(input), out var layout, out error);
         command = status == ParseStatus.Complete
             ? new CommandView(layout.Version, (CommandKind)layout.Code, layout.RequestId,
-                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.FrameLength)
+                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.Flags, layout.Time, layout.FrameLength)
             : default;
         return status;
     }
@@ -53,7 +53,7 @@ public sealed class CommandParser
         var status = ParseLayout(new FrameBytes(input), out var layout, out error);
         command = status == ParseStatus.Complete
             ? new CommandSequenceView(layout.Version, (CommandKind)layout.Code, layout.RequestId,
-                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.FrameLength)
+                input.Slice(layout.KeyOffset, layout.KeyLength), input.Slice(layout.ValueOffset, layout.ValueLength), layout.Flags, layout.Time, layout.FrameLength)
             : default;
         return status;
     }
@@ -130,10 +130,24 @@ public sealed class CommandParser
 
         layout.Version = ProtocolVersion.V0;
         layout.Code = (ushort)kind;
-        var arguments = spec.Arguments.Count;
+        var roles = spec.Roles;
         long position = FrameFormat.V0RequestHeaderSize;
-        for (var i = 0; i < arguments; i++)
+        for (var i = 0; i < roles.Length; i++)
         {
+            var role = roles[i];
+            var width = CommandSpec.WidthOf(role);
+            if (width > 0)
+            {
+                if (input.Length < position + width)
+                {
+                    return ParseStatus.NeedMoreData;
+                }
+
+                SetFixed(ref layout, in input, role, position);
+                position += width;
+                continue;
+            }
+
             if (input.Length < position + FrameFormat.StringLengthSize)
             {
                 return ParseStatus.NeedMoreData;
@@ -142,15 +156,15 @@ public sealed class CommandParser
             long length = input.ReadUInt32(position);
             position += FrameFormat.StringLengthSize;
 
-            // Reject as soon as the prefix is read: the frame could not fit even with the rest of its prefixes empty.
-            var smallestEnd = position + length + (FrameFormat.StringLengthSize * (arguments - 1 - i));
+            // Reject as soon as the prefix is read: the frame could not fit even with the rest of its strings empty.
+            var smallestEnd = position + length + spec.SmallestAfter(i);
             if (smallestEnd > _maxFrameBytes)
             {
                 error = new ProtocolError(ProtocolErrorCode.StringTooLarge, length);
                 return ParseStatus.Invalid;
             }
 
-            SetArgument(ref layout, spec, i, (int)position, (int)length);
+            SetString(ref layout, role, (int)position, (int)length);
             position += length;
         }
 
@@ -196,14 +210,24 @@ public sealed class CommandParser
         layout.Version = ProtocolVersion.V1;
         layout.Code = (ushort)kind;
         layout.RequestId = requestId;
-        var arguments = spec.Arguments.Count;
+        var roles = spec.Roles;
         long position = FrameFormat.V1RequestHeaderSize;
-        for (var i = 0; i < arguments; i++)
+        for (var i = 0; i < roles.Length; i++)
         {
-            if (position + FrameFormat.StringLengthSize > frame)
+            var role = roles[i];
+            var width = CommandSpec.WidthOf(role);
+            if (position + (width > 0 ? width : FrameFormat.StringLengthSize) > frame)
             {
+                // A body too short for a fixed-width argument or a string's prefix.
                 error = new ProtocolError(ProtocolErrorCode.MalformedFrame, position, ProtocolVersion.V1, requestId, frame);
                 return ParseStatus.Invalid;
+            }
+
+            if (width > 0)
+            {
+                SetFixed(ref layout, in input, role, position);
+                position += width;
+                continue;
             }
 
             long length = input.ReadUInt32(position);
@@ -214,7 +238,7 @@ public sealed class CommandParser
                 return ParseStatus.Invalid;
             }
 
-            SetArgument(ref layout, spec, i, (int)position, (int)length);
+            SetString(ref layout, role, (int)position, (int)length);
             position += length;
         }
 
@@ -229,9 +253,9 @@ public sealed class CommandParser
     }
 
     // The key goes to the key slot; a value or a message to the value slot (the spec says which argument is which).
-    private static void SetArgument(ref FrameLayout layout, CommandSpec spec, int index, int offset, int length)
+    private static void SetString(ref FrameLayout layout, ArgumentRole role, int offset, int length)
     {
-        if (index == spec.KeyIndex)
+        if (role == ArgumentRole.Key)
         {
             layout.KeyOffset = offset;
             layout.KeyLength = length;
@@ -240,6 +264,19 @@ public sealed class CommandParser
         {
             layout.ValueOffset = offset;
             layout.ValueLength = length;
+        }
+    }
+
+    // Fixed-width arguments are read into the layout at once: they are numbers, not slices of the input.
+    private static void SetFixed(ref FrameLayout layout, in FrameBytes input, ArgumentRole role, long offset)
+    {
+        if (role == ArgumentRole.Flags)
+        {
+            layout.Flags = input.ReadUInt16(offset);
+        }
+        else
+        {
+            layout.Time = unchecked((long)input.ReadUInt64(offset));
         }
     }
 }

@@ -7,7 +7,7 @@ namespace Kv.Protocol;
 /// <summary>
 /// Random access to the big-endian fields of a frame held either in one span or in a multi-segment sequence.
 /// One parsing algorithm runs over both: fields inside the first span are read directly, and only a field that
-/// straddles a segment boundary is copied (at most four bytes, to the stack).
+/// straddles a segment boundary is copied (four bytes at a time, to the stack).
 /// </summary>
 internal readonly ref struct FrameBytes
 {
@@ -44,6 +44,10 @@ internal readonly ref struct FrameBytes
     public uint ReadUInt32(long offset) => offset + 4 <= _first.Length
         ? BinaryPrimitives.ReadUInt32BigEndian(_first.Slice((int)offset))
         : ReadStraddling(offset, 4);
+
+    public ulong ReadUInt64(long offset) => offset + 8 <= _first.Length
+        ? BinaryPrimitives.ReadUInt64BigEndian(_first.Slice((int)offset))
+        : ((ulong)ReadUInt32(offset) << 32) | ReadUInt32(offset + 4);
 
     // Kept out of the readers above so that they inline: a method with stackalloc cannot be inlined.
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -14,5 +14,7 @@ internal struct FrameLayout
     public int KeyLength;
     public int ValueOffset;
     public int ValueLength;
+    public ushort Flags;
+    public long Time;
     public int FrameLength;
 }
