@@ -30,6 +30,8 @@ public static class Program
         var scanFraction = ToolOptions.Value("--scan-fraction", "Share of keys, 0 to 1, taken by one-off scans: runs of --scan-length new consecutive keys, outside the keyspace, never asked for again.", ToolOptions.Number(0, 1), 0.0);
         var scanLength = ToolOptions.Value("--scan-length", "Keys in each scan.", ToolOptions.Int(1, 1_000_000_000), 1000);
         var seed = ToolOptions.Value("--seed", "Seed of the random keys: the same seed and options replay the same keys on each connection.", ToolOptions.Long(0, long.MaxValue), 0L);
+        var keyOffset = ToolOptions.Value("--key-offset", "Added to every key id: a run over keys that another run's keyspace does not hold.", ToolOptions.Long(0, 100_000_000_000), 0L);
+        var ttl = ToolOptions.Value("--ttl", "Milliseconds to live for every SET (Kv: SETX with PX, protocol version 1; Redis: SET ... PX); 0: none.", ToolOptions.Long(0, long.MaxValue), 0L);
         var tests = ToolOptions.Value("--tests", "Comma-separated tests: set, get, ping, clear, cache (a GET, and a SET of the key on a miss; reports the hit ratio).", ParseTests, (IReadOnlyList<Operation>)[Operation.Set, Operation.Get], aliases: "-t");
         var protocol = ToolOptions.Value("--proto", "kv (Kv protocol) or resp (Redis protocol).", ToolOptions.OneOf("kv", "resp"), "kv");
         var kvVersion = ToolOptions.Value("--kv-version", "Kv protocol version.", ToolOptions.Int(0, 1), 1);
@@ -41,7 +43,7 @@ public static class Program
         var threads = ToolOptions.Value("--threads", "Load threads, each an event loop over its share of the connections.", ToolOptions.Int(1, 64), 1);
 
         var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
-        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, keyOffset, ttl, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
         {
             root.Options.Add(option);
         }
@@ -73,11 +75,20 @@ public static class Program
                 ScanFraction = result.GetValue(scanFraction),
                 ScanLength = result.GetValue(scanLength),
                 Seed = result.GetValue(seed),
+                KeyOffset = result.GetValue(keyOffset),
                 Verify = result.GetValue(verify),
                 ServerPid = result.GetValue(serverPid),
                 Threads = result.GetValue(threads),
-                Protocol = proto == "resp" ? new RespWireProtocol() : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion)),
+                Protocol = proto == "resp"
+                    ? new RespWireProtocol(result.GetValue(ttl))
+                    : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion), result.GetValue(ttl)),
             };
+            if (proto == "kv" && result.GetValue(ttl) > 0 && result.GetValue(kvVersion) == 0)
+            {
+                await Console.Error.WriteLineAsync("kv-bench: --ttl needs SETX, which protocol version 0 does not have: use --kv-version 1.").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
             var operations = result.GetValue(tests)!;
             if (options.SequentialKeys && (options.Distribution != KeyDistribution.Uniform || options.ScanFraction > 0))
             {

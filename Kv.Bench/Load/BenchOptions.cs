@@ -29,6 +29,9 @@ internal sealed record BenchOptions
 
     public int ValueSize { get; init; } = 32;
 
+    /// <summary>Added to every key id: a second run over fresh keys that do not meet the first run's.</summary>
+    public long KeyOffset { get; init; }
+
     public int Keyspace { get; init; } = 100_000;
 
     /// <summary>Keys in order 0, 1, 2, ... (each once, across all connections) instead of at random.</summary>

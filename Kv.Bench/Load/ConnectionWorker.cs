@@ -204,7 +204,7 @@ internal sealed class ConnectionWorker : IDisposable
 
     private void WriteRequest(Operation operation, long id)
     {
-        Keyspace.WriteKey(_key, id);
+        Keyspace.WriteKey(_key, id + _options.KeyOffset);
         if (operation == Operation.Set)
         {
             Keyspace.WriteValue(_value, _key);
@@ -281,7 +281,7 @@ internal sealed class ConnectionWorker : IDisposable
                 Misses++;
                 break;
             case Outcome.Ok when _options.Verify && lookup:
-                Keyspace.WriteKey(_key, _batchKeys[_answered]);
+                Keyspace.WriteKey(_key, _batchKeys[_answered] + _options.KeyOffset);
                 if (!Keyspace.IsValueOf(payload, _key, _options.ValueSize))
                 {
                     VerifyFailures++;

@@ -3,8 +3,11 @@ using Kv.Protocol;
 
 namespace Kv.Bench.Wire;
 
-/// <summary>The Kv protocol, in either version, through Kv.Protocol's encoder and parser.</summary>
-internal sealed class KvWireProtocol(ProtocolVersion version) : IWireProtocol
+/// <summary>
+/// The Kv protocol, in either version, through Kv.Protocol's encoder and parser. With a time to live, every SET is a
+/// SETX with a relative expiry (version 1).
+/// </summary>
+internal sealed class KvWireProtocol(ProtocolVersion version, long ttlMilliseconds = 0) : IWireProtocol
 {
     private static ReadOnlySpan<byte> KeyNotFound => "Key not found"u8;
 
@@ -14,6 +17,9 @@ internal sealed class KvWireProtocol(ProtocolVersion version) : IWireProtocol
     {
         switch (operation)
         {
+            case Operation.Set when ttlMilliseconds > 0:
+                CommandEncoder.Encode(output, version, CommandKind.SetX, requestId, key, value, (ushort)SetFlags.RelativeExpiry, ttlMilliseconds);
+                break;
             case Operation.Set:
                 CommandEncoder.Encode(output, version, CommandKind.Set, requestId, key, value);
                 break;

@@ -5,10 +5,12 @@ namespace Kv.Bench.Wire;
 
 /// <summary>
 /// The Redis protocol (RESP2), for the equivalent commands: SET key value, GET key, PING. Just enough to drive a
-/// Redis-compatible server with the same workload as Kv. CLEAR is DEL.
+/// Redis-compatible server with the same workload as Kv. CLEAR is DEL; with a time to live, SET carries PX.
 /// </summary>
-internal sealed class RespWireProtocol : IWireProtocol
+internal sealed class RespWireProtocol(long ttlMilliseconds = 0) : IWireProtocol
 {
+    private readonly byte[] _ttl = System.Text.Encoding.ASCII.GetBytes(ttlMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public string Name => "resp";
 
     public void WriteRequest(IBufferWriter<byte> output, Operation operation, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
@@ -16,10 +18,16 @@ internal sealed class RespWireProtocol : IWireProtocol
         switch (operation)
         {
             case Operation.Set:
-                WriteArrayHeader(output, 3);
+                WriteArrayHeader(output, ttlMilliseconds > 0 ? 5 : 3);
                 WriteBulk(output, "SET"u8);
                 WriteBulk(output, key);
                 WriteBulk(output, value);
+                if (ttlMilliseconds > 0)
+                {
+                    WriteBulk(output, "PX"u8);
+                    WriteBulk(output, _ttl);
+                }
+
                 break;
             case Operation.Get:
                 WriteArrayHeader(output, 2);
