@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kv.Protocol;
 
 namespace Kv.Fuzz;
 
@@ -37,7 +38,8 @@ public static partial class SeedCorpus
         }
 
         // A pipeline of every well-formed request example, so the connection harness starts from a long stream.
-        var requests = examples.Where(e => e.Id is ['v', _, '.', ..] && e.Bytes.Length > 3 && e.Bytes[1] == 0 && e.Bytes[2] <= 3 && !e.Id.Contains("ok", StringComparison.Ordinal)
+        var requests = examples.Where(e => e.Id is ['v', _, '.', ..] && e.Bytes.Length > 3 && e.Bytes[1] == 0 && CommandTable.Find((CommandKind)e.Bytes[2]) is not null
+            && !e.Id.Contains("ok", StringComparison.Ordinal) && !e.Id.Contains("reply", StringComparison.Ordinal)
             && !e.Id.Contains("error", StringComparison.Ordinal) && !e.Id.Contains("not-found", StringComparison.Ordinal));
         File.WriteAllBytes(Path.Combine(directory, "pipeline.requests"), requests.SelectMany(e => e.Bytes).ToArray());
         return written + 1;

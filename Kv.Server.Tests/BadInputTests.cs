@@ -36,8 +36,10 @@ public class BadInputTests
     [TestCase("07 0003 00000000", "unsupported protocol version 7")]
     [TestCase("ff", "unsupported protocol version 255")]
     [TestCase("02 0000 00000001 00000005 00000001 6b", "unsupported protocol version 2")]
-    [TestCase("00 0009 00000001 6b", "unknown command 9")]
-    [TestCase("00 0009", "unknown command 9")]
+    [TestCase("00 00ff 00000001 6b", "unknown command 255")]
+    [TestCase("00 00ff", "unknown command 255")]
+    [TestCase("00 0004 00000001 6b 00000001 76", "unknown command 4")] // SETX: version 1 only
+    [TestCase("00 0007 00000001 6b", "unknown command 7")] // TTL: version 1 only
     [TestCase("00 0000 ffffffff", "string of 4294967295 bytes exceeds the frame size limit")]
     [TestCase("00 0001 ffffffff", "string of 4294967295 bytes exceeds the frame size limit")]
     [TestCase("00 0001 00000001 6b 00100000", "string of 1048576 bytes exceeds the frame size limit")]
@@ -66,7 +68,9 @@ public class BadInputTests
         (await connection.IsClosedByServerAsync(TimeSpan.FromSeconds(5))).Should().BeTrue();
     }
 
-    [TestCase("01 0009 00000009 00000005 00000001 6b", ProtocolErrorCode.UnknownCommand, 9u)]
+    [TestCase("01 00ff 00000009 00000005 00000001 6b", ProtocolErrorCode.UnknownCommand, 9u)]
+    [TestCase("01 0004 00000007 00000010 00000001 6b 00000001 76 0011 000003e8", ProtocolErrorCode.MalformedFrame, 7u)] // SETX, half a time
+    [TestCase("01 0005 00000008 00000010 00000001 6b 0010 000000000000ea60 00", ProtocolErrorCode.MalformedFrame, 8u)] // EXPIRE, a byte over
     [TestCase("01 0000 00000005 00000006 00000001 6b 00", ProtocolErrorCode.MalformedFrame, 5u)]
     [TestCase("01 0001 00000006 00000005 00000001 6b", ProtocolErrorCode.MalformedFrame, 6u)]
     public async Task Recoverable_version_1_errors_are_answered_and_the_connection_stays_open(string hex, ProtocolErrorCode code, uint requestId)
@@ -85,7 +89,7 @@ public class BadInputTests
     public async Task Requests_before_a_bad_frame_in_the_same_write_are_answered_first()
     {
         using var connection = await _server.ConnectAsync();
-        var bytes = WireConnection.Encode(new[] { Command.Set("before", "1"), Command.Ping("before") }).Concat(Hex("00 0009 00000001 6b")).ToArray();
+        var bytes = WireConnection.Encode(new[] { Command.Set("before", "1"), Command.Ping("before") }).Concat(Hex("00 00ff 00000001 6b")).ToArray();
         await connection.SendAsync(bytes);
 
         (await connection.ReadResponseAsync()).Should().Be(Response.Ok("before"));

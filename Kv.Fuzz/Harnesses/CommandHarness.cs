@@ -42,11 +42,15 @@ public static class CommandHarness
         Invariant.That(FrameFormat.IsSupported(command.Version) && FrameFormat.IsKnown(command.Kind), $"unknown {command.Version}/{command.Kind} completed");
         Invariant.That(command.Version == ProtocolVersion.V1 || command.RequestId == 0, "version 0 with a request id");
         Invariant.That(command.Kind != CommandKind.Ping || command.Key.IsEmpty, "PING with a key");
-        Invariant.That(command.Kind is not (CommandKind.Get or CommandKind.Clear) || command.Value.IsEmpty, "GET/CLEAR with a value");
+        var spec = CommandTable.Find(command.Kind, command.Version);
+        Invariant.That(spec is not null, $"{command.Kind} completed in version {command.Version}, which does not have it");
+        Invariant.That(spec!.HasValue || command.Value.IsEmpty, $"{spec} with a value");
+        Invariant.That(spec.HasFlags || command.Flags == 0, $"{spec} with flags");
+        Invariant.That(spec.HasTime || command.Time == 0, $"{spec} with a time");
 
         var frame = input.Slice(0, command.FrameLength);
         var encoded = new byte[CommandEncoder.GetEncodedLength(command.Version, command.Kind, command.Key.Length, command.Value.Length)];
-        var written = CommandEncoder.Encode(encoded, command.Version, command.Kind, command.RequestId, command.Key, command.Value);
+        var written = CommandEncoder.Encode(encoded, command.Version, command.Kind, command.RequestId, command.Key, command.Value, command.Flags, command.Time);
         Invariant.Equal(encoded.Length, written, "encoded length");
         Invariant.SameBytes(frame, encoded, "re-encoded command");
 

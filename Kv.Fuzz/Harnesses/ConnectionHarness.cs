@@ -15,7 +15,7 @@ namespace Kv.Fuzz.Harnesses;
 /// buffer, a 1 KiB send buffer limit) reach growth, compaction and back-pressure with small inputs. Invariants: no
 /// exception; every batch handed to the socket is whole responses that <see cref="ResponseParser"/> reads; the three
 /// feeds give the same bytes and the same close decision; and those responses are exactly what a dictionary model of
-/// the protocol's semantics (docs/protocol.md) answers for the frames <see cref="CommandParser"/> finds in the stream.
+/// the protocol's semantics (<see cref="ProtocolModel"/>, with a store whose clock stands still) answers for the frames <see cref="CommandParser"/> finds in the stream.
 /// </summary>
 public static class ConnectionHarness
 {
@@ -39,7 +39,7 @@ public static class ConnectionHarness
 
     private static Served Serve(byte[] data, Func<int, int> nextChunk)
     {
-        using var store = new MemoryStore(new MemoryStoreOptions { StripeCount = 1, BackgroundMaintenance = false });
+        using var store = new MemoryStore(new MemoryStoreOptions { StripeCount = 1, BackgroundMaintenance = false, TimeProvider = FrozenClock.Instance });
         using var input = new ReceiveBuffer(BufferSize, MaxFrameBytes);
         using var output = new PooledBufferWriter(BufferSize);
         var frames = new FrameProcessor(1, input, output, store, Parser, SendBufferLimit, NullLogger.Instance);
@@ -119,7 +119,7 @@ public static class ConnectionHarness
 
     private static void CheckAgainstModel(byte[] data, Served served)
     {
-        var model = new Dictionary<string, byte[]>();
+        var model = new ProtocolModel();
         var expected = new List<Response>();
         var expectClosed = false;
         long requests = 0;
@@ -129,7 +129,7 @@ public static class ConnectionHarness
             var status = Parser.TryParse(data.AsSpan(offset), out var command, out var error);
             if (status == ParseStatus.Complete)
             {
-                expected.Add(Answer(model, command));
+                expected.Add(model.Answer(command));
                 requests++;
                 offset += command.FrameLength;
                 continue;
@@ -166,38 +166,6 @@ public static class ConnectionHarness
         }
 
         Invariant.That(actual.IsEmpty, $"{actual.Length} bytes beyond the {expected.Count} expected responses");
-    }
-
-    // The semantics of docs/protocol.md, written independently of the server's command files.
-    private static Response Answer(Dictionary<string, byte[]> model, in CommandView command)
-    {
-        var v1 = command.Version == ProtocolVersion.V1;
-        var id = command.RequestId;
-        var key = Convert.ToHexString(command.Key);
-        switch (command.Kind)
-        {
-            case CommandKind.Set:
-                model[key] = command.Value.ToArray();
-                return v1 ? Response.Ok([], ProtocolVersion.V1, id) : Response.Ok(command.Key.ToArray());
-            case CommandKind.Get:
-                if (model.TryGetValue(key, out var value))
-                {
-                    return Response.Ok(value, command.Version, id);
-                }
-
-                return v1 ? Response.NotFound(id) : Response.Error("Key not found");
-            case CommandKind.Clear:
-                if (model.Remove(key, out var removed))
-                {
-                    return Response.Ok(removed, command.Version, id);
-                }
-
-                return v1 ? Response.NotFound(id) : Response.Ok([]);
-            case CommandKind.Ping:
-                return Response.Ok(command.Value.IsEmpty ? "PONG"u8.ToArray() : command.Value.ToArray(), command.Version, id);
-            default:
-                throw new InvariantViolationException($"the parser completed an unknown command {command.Kind}");
-        }
     }
 
     private static string Describe(Response response) =>

@@ -9,7 +9,11 @@ internal static class CommandDispatcher
     private static readonly bool[] Writes = [.. Enumerable.Range(0, Handlers.Length).Select(kind => CommandTable.Find((CommandKind)kind)?.IsWrite ?? false)];
 
     /// <summary>Every command the server runs, each declared in its own file.</summary>
-    public static IReadOnlyList<ServerCommand> Commands => [GetCommand.Definition, SetCommand.Definition, ClearCommand.Definition, PingCommand.Definition];
+    public static IReadOnlyList<ServerCommand> Commands =>
+        [
+            GetCommand.Definition, SetCommand.Definition, ClearCommand.Definition, PingCommand.Definition,
+            SetXCommand.Definition, ExpireCommand.Definition, PersistCommand.Definition, TtlCommand.Definition, GetExCommand.Definition, GetDelCommand.Definition,
+        ];
 
     public static void Execute(scoped in CommandView command, CommandContext context)
     {

@@ -13,7 +13,8 @@ internal static class SetCommand
 {
     public static ServerCommand Definition { get; } = new(CommandTable.Set, Execute);
 
-    private static ReadOnlySpan<byte> OutOfMemoryMessage =>
+    /// <summary>The answer to a write refused at the store's memory limit: fixed, so that refusing allocates nothing.</summary>
+    internal static ReadOnlySpan<byte> OutOfMemoryMessage =>
         "out of memory: the store is at its memory limit (--max-memory) and this write needs more; reads, CLEAR and writes that need no more memory go on"u8;
 
     private static void Execute(scoped in CommandView command, CommandContext context)

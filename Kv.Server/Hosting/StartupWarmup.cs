@@ -10,7 +10,7 @@ namespace Kv.Server.Hosting;
 /// <summary>
 /// Before <c>kv-server</c> accepts its first client, it serves a few hundred requests of every kind to itself: a scratch
 /// server (same transport, a scratch store, no log) on a free loopback port, and one connection that sends every command
-/// of both protocol versions, hits and misses. The just-in-time compiler then compiles the request path at start-up,
+/// of both protocol versions, hits and misses, and the options of the expiry commands. The just-in-time compiler then compiles the request path at start-up,
 /// not inside the first clients' requests, where it stalled a fresh server's event loop for 25-30 ms (docs/performance.md).
 /// </summary>
 internal static class StartupWarmup
@@ -84,6 +84,33 @@ internal static class StartupWarmup
                 CommandEncoder.Encode(writer, version, kind, (uint)count, key, value);
                 count++;
             }
+        }
+
+        // The expiry commands (version 1 only), each option's path, hits and misses; times long enough that nothing expires
+        // between rounds.
+        foreach (var command in new[]
+        {
+            Command.SetX("warm-up", "value", SetFlags.IfMissing | SetFlags.RelativeExpiry, 60_000),
+            Command.SetX("warm-up", "a longer value", SetFlags.ReturnPrevious | SetFlags.KeepTtl),
+            Command.SetX("warm-up", "value", SetFlags.IfExists | SetFlags.ReturnPrevious),
+            Command.SetX("warm-up", "value", SetFlags.IfMissing | SetFlags.IfExists),
+            Command.Expire("warm-up", ExpireFlags.RelativeExpiry | ExpireFlags.IfLater, 60_000),
+            Command.Expire("warm-up", ExpireFlags.AbsoluteExpiry | ExpireFlags.IfHasExpiry | ExpireFlags.IfSooner, long.MaxValue),
+            Command.Expire("missing", ExpireFlags.AbsoluteExpiry, 1),
+            Command.Ttl("warm-up"),
+            Command.Ttl("missing"),
+            Command.Persist("warm-up"),
+            Command.Persist("warm-up"),
+            Command.GetEx("warm-up", GetExFlags.RelativeExpiry, 60_000),
+            Command.GetEx("warm-up", GetExFlags.Persist),
+            Command.GetEx("warm-up"),
+            Command.GetEx("missing"),
+            Command.GetDel("warm-up"),
+            Command.GetDel("missing"),
+        })
+        {
+            CommandEncoder.Encode(writer, command.Version, command.Kind, (uint)count, command.Key, command.Value, command.Flags, command.Time);
+            count++;
         }
 
         return writer.WrittenSpan.ToArray();

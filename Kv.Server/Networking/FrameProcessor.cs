@@ -174,7 +174,9 @@ internal sealed class FrameProcessor
         {
             // The response could not be buffered (the client memory budget, or the heap). Nothing was changed: a write
             // makes room for its answer before it applies anything, and a read or CLEAR writes its answer before the
-            // store lets go of the value. The encoders ask for a response's whole size before writing any of it.
+            // store lets go of the value. The encoders ask for a response's whole size before writing any of it. The
+            // one exception: an answer that carries a value out of a change (SETX with GET, GETEX) takes its room while
+            // the change runs, and when there is none the change stands and this ERROR answers it.
             if (_outOfMemoryLog.TryLog(out var suppressed))
             {
                 ServerLog.ResponseOutOfMemory(_logger, _connectionId, e.Message, suppressed, _outOfMemoryLog.Seconds);
