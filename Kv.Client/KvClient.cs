@@ -22,8 +22,15 @@ namespace Kv.Client;
 /// request itself may or may not have been carried out by the server.
 /// </para>
 /// <para>Text keys, values and messages travel as UTF-8.</para>
+/// <para>
+/// Expiry and conditional writes (<see cref="SetAsync(string, string, KvSetOptions, CancellationToken)"/>,
+/// <see cref="GetAndSetAsync(string, string, KvSetOptions, CancellationToken)"/>, <c>ExpireAsync</c>, <c>PersistAsync</c>,
+/// <c>GetTimeToLiveAsync</c>, <c>GetAndExpireAsync</c>, <c>GetAndPersistAsync</c>) are protocol version 1's expiry
+/// commands; a server that predates them answers <see cref="KvServerException"/> with
+/// <see cref="ProtocolErrorCode.UnknownCommand"/>, and the connection stays open.
+/// </para>
 /// </summary>
-public sealed class KvClient : IAsyncDisposable
+public sealed partial class KvClient : IAsyncDisposable
 {
     private readonly KvClientOptions _options;
     private readonly EndPoint _endPoint;
@@ -222,7 +229,7 @@ public sealed class KvClient : IAsyncDisposable
         _disposing.Dispose();
     }
 
-    private ValueTask<T> SendAsync<T, TDecoder>(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken)
+    private ValueTask<T> SendAsync<T, TDecoder>(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken, ushort flags = 0, long time = 0)
         where TDecoder : IResponseDecoder<T>
     {
         if (cancellationToken.IsCancellationRequested)
@@ -234,14 +241,14 @@ public sealed class KvClient : IAsyncDisposable
         var connection = _connection;
         if (connection is not null && connection.IsOpen)
         {
-            var operation = connection.TryStart<T, TDecoder>(kind, key, value, cancellationToken);
+            var operation = connection.TryStart<T, TDecoder>(kind, key, value, cancellationToken, flags, time);
             if (operation is not null)
             {
                 return operation.AsValueTask();
             }
         }
 
-        return SendAfterReconnectingAsync<T, TDecoder>(kind, key, value, cancellationToken);
+        return SendAfterReconnectingAsync<T, TDecoder>(kind, key, value, cancellationToken, flags, time);
     }
 
     private ValueTask SendWithoutResultAsync(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken)
@@ -268,7 +275,7 @@ public sealed class KvClient : IAsyncDisposable
     private async ValueTask SendWithoutResultAfterReconnectingAsync(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken) =>
         await SendAfterReconnectingAsync<bool, BooleanDecoder>(kind, key, value, cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<T> SendAfterReconnectingAsync<T, TDecoder>(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken)
+    private async ValueTask<T> SendAfterReconnectingAsync<T, TDecoder>(CommandKind kind, Argument key, Argument value, CancellationToken cancellationToken, ushort flags = 0, long time = 0)
         where TDecoder : IResponseDecoder<T>
     {
         // A connection that dies between being handed out and taking the request is replaced, a bounded number of times.
@@ -276,7 +283,7 @@ public sealed class KvClient : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var operation = connection.TryStart<T, TDecoder>(kind, key, value, cancellationToken);
+            var operation = connection.TryStart<T, TDecoder>(kind, key, value, cancellationToken, flags, time);
             if (operation is not null)
             {
                 return await operation.AsValueTask().ConfigureAwait(false);

@@ -168,9 +168,15 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     /// operation to the FIFO, in one lock, then wakes the writer. Returns null, having sent nothing, when the
     /// connection is closed (the caller then gets a new connection and tries again).
     /// </summary>
+    /// <param name="kind">The command.</param>
+    /// <param name="key">Its key (default for PING).</param>
+    /// <param name="value">Its value, or PING's message (default for the others).</param>
+    /// <param name="cancellationToken">Fails the caller's wait.</param>
+    /// <param name="flags">The option bits of SETX, EXPIRE and GETEX, already checked with <see cref="CommandOptions.Validate"/>; 0 for the others.</param>
+    /// <param name="time">The time of SETX, EXPIRE and GETEX; 0 for the others.</param>
     /// <exception cref="ArgumentException">The request would be larger than <see cref="KvClientOptions.MaxFrameBytes"/>.</exception>
     /// <exception cref="KvOverloadedException">The unsent requests would exceed <see cref="KvClientOptions.MaxPendingWriteBytes"/>.</exception>
-    public PendingOperation<T, TDecoder>? TryStart<T, TDecoder>(CommandKind kind, in Argument key, in Argument value, CancellationToken cancellationToken)
+    public PendingOperation<T, TDecoder>? TryStart<T, TDecoder>(CommandKind kind, in Argument key, in Argument value, CancellationToken cancellationToken, ushort flags = 0, long time = 0)
         where TDecoder : IResponseDecoder<T>
     {
         byte[]? rentedKey = null;
@@ -184,7 +190,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
             {
                 throw new ArgumentException(
                     $"The {kind} request would take {frameLength} bytes on the wire, more than the frame limit of {_maxFrameBytes} bytes (KvClientOptions.MaxFrameBytes).",
-                    kind == CommandKind.Get || kind == CommandKind.Clear ? "key" : "value");
+                    CommandTable.Find(kind)?.HasValue == true ? "value" : "key");
             }
 
             var pool = OperationPool<T, TDecoder>.Shared;
@@ -207,7 +213,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
                 }
 
                 var requestId = unchecked(++_lastRequestId);
-                CommandEncoder.Encode(_pending, ProtocolVersion.V1, kind, requestId, keyBytes, valueBytes);
+                CommandEncoder.Encode(_pending, ProtocolVersion.V1, kind, requestId, keyBytes, valueBytes, flags, time);
                 operation.Start(requestId, kind, _timeoutMilliseconds < 0 ? long.MaxValue : Environment.TickCount64 + _timeoutMilliseconds);
                 _queue.Enqueue(operation);
                 wakeWriter = _writerParked;
