@@ -101,6 +101,83 @@ public static class ToolOptions
         return true;
     }
 
+    /// <summary>
+    /// A duration, plain (seconds) or with a unit, case ignored: <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>
+    /// (<c>500ms</c>, <c>10s</c>, <c>5m</c>, <c>1h</c>, <c>1.5s</c>), from <paramref name="min"/> up.
+    /// </summary>
+    public static ValueParser<TimeSpan> Duration(TimeSpan min) => (string text, out TimeSpan value, out string expected) =>
+    {
+        expected = min == TimeSpan.Zero
+            ? "a duration such as 500ms, 10s, 5m or 1h (a plain number is seconds)"
+            : $"a duration such as 500ms, 10s, 5m or 1h (a plain number is seconds), at least {FormatDuration(min)}";
+        return TryParseDuration(text, out value) && value >= min;
+    };
+
+    /// <summary>Parses a duration as <see cref="Duration"/> takes it: a number (decimals allowed), then a unit or none (seconds).</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        value = TimeSpan.Zero;
+        var trimmed = text.Trim().ToLowerInvariant();
+        var digits = 0;
+        while (digits < trimmed.Length && (char.IsAsciiDigit(trimmed[digits]) || trimmed[digits] == '.'))
+        {
+            digits++;
+        }
+
+        if (digits == 0 || !decimal.TryParse(trimmed.AsSpan(0, digits), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        decimal unit = trimmed[digits..] switch
+        {
+            "ms" => TimeSpan.TicksPerMillisecond,
+            "" or "s" => TimeSpan.TicksPerSecond,
+            "m" => TimeSpan.TicksPerMinute,
+            "h" => TimeSpan.TicksPerHour,
+            "d" => TimeSpan.TicksPerDay,
+            _ => 0,
+        };
+        if (unit == 0 || number > TimeSpan.MaxValue.Ticks / unit)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromTicks((long)(number * unit));
+        return true;
+    }
+
+    /// <summary>
+    /// A duration for people, in days, hours, minutes and seconds with milliseconds, leaving out the units that are
+    /// zero: <c>1d 2h 3m 4.567s</c>, <c>5m</c>, <c>9.998s</c>, <c>0s</c>. Each part is one that <see cref="Duration"/> reads.
+    /// </summary>
+    public static string FormatDuration(TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            return "-" + FormatDuration(value.Duration());
+        }
+
+        var parts = new List<string>(4);
+        var milliseconds = (long)value.TotalMilliseconds;
+        foreach (var (size, unit) in new[] { (TimeSpan.MillisecondsPerDay, "d"), (TimeSpan.MillisecondsPerHour, "h"), (TimeSpan.MillisecondsPerMinute, "m") })
+        {
+            if (milliseconds >= size)
+            {
+                parts.Add($"{(milliseconds / size).ToString(CultureInfo.InvariantCulture)}{unit}");
+                milliseconds %= size;
+            }
+        }
+
+        if (milliseconds > 0 || parts.Count == 0)
+        {
+            parts.Add($"{(milliseconds / 1000m).ToString("0.###", CultureInfo.InvariantCulture)}s");
+        }
+
+        return string.Join(' ', parts);
+    }
+
     /// <summary>A TCP port: 0 to 65535 when 0 (a free port) is allowed, otherwise 1 to 65535.</summary>
     public static ValueParser<int> Port(bool allowZero) => Int(allowZero ? 0 : 1, 65535);
 
