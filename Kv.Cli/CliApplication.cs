@@ -6,11 +6,12 @@ using Kv.CommandLine;
 namespace Kv.Cli;
 
 /// <summary>
-/// The <c>kv</c> command line: <c>set</c>, <c>get</c>, <c>clear</c> and <c>ping</c> run one command and exit; with no
+/// The <c>kv</c> command line: <c>set</c>, <c>get</c>, <c>clear</c>, <c>ping</c> and the expiry commands (<c>ttl</c>,
+/// <c>expire</c>, <c>persist</c>, <c>getex</c>; <c>CliApplication.Expiry.cs</c>) run one command and exit; with no
 /// command, an interactive prompt. <c>--host</c> and <c>--port</c> default to the environment variables
 /// <c>KV_HOST</c> and <c>KV_PORT</c> (the server's names), then to 127.0.0.1 and 6555.
 /// </summary>
-public sealed class CliApplication
+public sealed partial class CliApplication
 {
     /// <summary>The default host when neither <c>--host</c> nor <c>KV_HOST</c> is given.</summary>
     public const string DefaultHost = "127.0.0.1";
@@ -42,10 +43,7 @@ public sealed class CliApplication
         _port = ToolOptions.Value("--port", "Server port.", ToolOptions.Port(allowZero: false), KvClientOptions.DefaultPort, "KV_PORT", environment, "-p");
         _port.Recursive = true;
 
-        var setKey = new Argument<string>("KEY") { Description = "The key." };
-        var setValue = new Argument<string>("VALUE") { Description = "The value." };
-        var set = new Command("set", "Store VALUE at KEY; prints OK.") { setKey, setValue };
-        set.SetAction((result, cancellationToken) => RunOneAsync(result, (client, ct) => KvCommand.SetAsync(client, result.GetValue(setKey)!, result.GetValue(setValue)!, ct), cancellationToken));
+        var set = CreateSetCommand();
 
         var getKey = new Argument<string>("KEY") { Description = "The key." };
         var get = new Command("get", "Print the value at KEY; exit code 1 and nothing on standard output when there is no such key.") { getKey };
@@ -53,6 +51,7 @@ public sealed class CliApplication
 
         var clearKey = new Argument<string>("KEY") { Description = "The key." };
         var clear = new Command("clear", "Remove KEY and print the value it held; exit code 1 and nothing on standard output when there was no such key.") { clearKey };
+        clear.Aliases.Add("getdel");
         clear.SetAction((result, cancellationToken) => RunOneAsync(result, (client, ct) => KvCommand.ClearAsync(client, result.GetValue(clearKey)!, ct), cancellationToken));
 
         var message = new Argument<string?>("MESSAGE") { Description = "What the server should echo; without it, PONG.", Arity = ArgumentArity.ZeroOrOne };
@@ -62,10 +61,11 @@ public sealed class CliApplication
         _root = ToolCommand.Create(
             "kv",
             "The Kv command line. Without a command, an interactive prompt reads commands from standard input.\n" +
-            "Exit codes: 0 success, 1 no such key (get, clear), 2 any error (message on standard error).");
+            "Exit codes: 0 success, 1 no such key or a condition that did not hold (set --nx/--xx, expire --nx/--xx/--gt/--lt), 2 any error (message on standard error).\n" +
+            "Durations: 500ms, 10s, 5m, 1h, 2d; a plain number is seconds. Times: Unix milliseconds, or ISO 8601 (UTC without an offset).");
         _root.Options.Add(_host);
         _root.Options.Add(_port);
-        foreach (var command in new[] { set, get, clear, ping })
+        foreach (var command in new[] { set, get, clear, ping, CreateTtlCommand(), CreateExpireCommand(), CreatePersistCommand(), CreateGetExCommand() })
         {
             _root.Subcommands.Add(command);
         }
@@ -104,9 +104,14 @@ public sealed class CliApplication
             {
                 await _output.WriteLineAsync(outcome.Output).ConfigureAwait(false);
             }
-            else if (outcome.ExitCode == ExitCodes.Unsuccessful)
+
+            if (outcome.Note is not null)
             {
-                await _error.WriteLineAsync("(nil)").ConfigureAwait(false);
+                await _error.WriteLineAsync(outcome.Note).ConfigureAwait(false);
+            }
+            else if (outcome.Output is null && outcome.ExitCode == ExitCodes.Unsuccessful)
+            {
+                await _error.WriteLineAsync(KvCommand.Nil).ConfigureAwait(false);
             }
 
             return outcome.ExitCode;

@@ -6,12 +6,19 @@ namespace Kv.Cli;
 /// <summary>
 /// One Kv command as the command line and the interactive prompt both run it: the client call, and what it prints.
 /// </summary>
-public static class KvCommand
+public static partial class KvCommand
 {
-    /// <summary>The outcome of a command: what to print on standard output (null for nothing) and the exit code.</summary>
+    /// <summary>What a missing value prints: on standard error from the command line, as the answer at the prompt.</summary>
+    public const string Nil = "(nil)";
+
+    /// <summary>
+    /// The outcome of a command: what to print on standard output (null for nothing), the exit code, and a note for
+    /// standard error. With neither output nor note, <see cref="ExitCodes.Unsuccessful"/> prints <see cref="Nil"/> there.
+    /// </summary>
     /// <param name="Output">The line to print, or null.</param>
     /// <param name="ExitCode">One of <see cref="ExitCodes"/>.</param>
-    public readonly record struct Outcome(string? Output, int ExitCode);
+    /// <param name="Note">A line for standard error (at the prompt, after the output), or null.</param>
+    public readonly record struct Outcome(string? Output, int ExitCode, string? Note = null);
 
     /// <summary>SET: prints <c>OK</c>.</summary>
     /// <param name="client">The connected client.</param>
