@@ -10,8 +10,10 @@ public static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
-    /// It ran, and the outcome is no: <c>kv get</c> or <c>clear</c> found no such key; <c>kv-bench</c> saw failed requests or
-    /// values that did not verify; <c>kv-server</c> cannot listen on its address.
+    /// It ran, and the outcome is no: a <c>kv</c> command found no such key (<c>get</c>, <c>clear</c>, <c>ttl</c>,
+    /// <c>expire</c>, <c>persist</c>, <c>getex</c>) or its condition did not hold (<c>set --nx/--xx</c>,
+    /// <c>expire --nx/--xx/--gt/--lt</c>); <c>kv-bench</c> saw failed requests or values that did not verify;
+    /// <c>kv-server</c> cannot listen on its address.
     /// </summary>
     public const int Unsuccessful = 1;
 
