@@ -30,7 +30,7 @@ run() {
 import json, sys
 name, results, rss = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 for r in results:
-    print(name, r["test"], round(r["ops_per_sec"]), r.get("misses", 0), rss)
+    print(name, r["test"].lower(), round(r["ops_per_sec"]), r.get("misses", 0), rss)
 PY
 }
 
