@@ -15,7 +15,8 @@ namespace Kv.Fuzz.Harnesses;
 /// buffer, a 1 KiB send buffer limit) reach growth, compaction and back-pressure with small inputs. Invariants: no
 /// exception; every batch handed to the socket is whole responses that <see cref="ResponseParser"/> reads; the three
 /// feeds give the same bytes and the same close decision; and those responses are exactly what a dictionary model of
-/// the protocol's semantics (<see cref="ProtocolModel"/>, with a store whose clock stands still) answers for the frames <see cref="CommandParser"/> finds in the stream.
+/// the protocol's semantics (<see cref="ProtocolModel"/>, with a store whose clock stands still) answers for the frames
+/// <see cref="CommandParser"/> finds in the stream.
 /// </summary>
 public static class ConnectionHarness
 {
