@@ -148,6 +148,7 @@ internal sealed unsafe partial class StoreStripe
             ExpireCondition.IfAny => current != RecordFormat.NoExpiry,
             ExpireCondition.IfLater => next > current,
             ExpireCondition.IfSooner => next < current,
+            ExpireCondition.IfAnyAndSooner => current != RecordFormat.NoExpiry && next < current,
             _ => true,
         };
 

@@ -12,7 +12,7 @@ public class ServerProcessTests
     {
         using var process = ServerProcess.Launch("--port", "0", "--log-level", "Warning");
         var ready = await process.Process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        ready.Should().MatchRegex(@"^Kv server ready on 127\.0\.0\.1:[0-9]+, max memory [0-9.]+ (MiB|GiB) of [0-9.]+ (MiB|GiB) available \(--max-memory\)$");
+        ready.Should().MatchRegex(@"^Kv server ready on 127\.0\.0\.1:[0-9]+, max memory [0-9.]+ (MiB|GiB) of [0-9.]+ (MiB|GiB) available \(--max-memory\), eviction noeviction$");
         var port = int.Parse(ready!.Split(',')[0].Split(':').Last());
 
         using (var connection = await WireConnection.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)))

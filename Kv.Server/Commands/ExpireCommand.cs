@@ -54,39 +54,19 @@ internal static class ExpireCommand
         }
     }
 
-    private static ExpireStatus Apply(MemoryStore store, ReadOnlySpan<byte> key, ExpireFlags flags, KeyExpiry expiry)
-    {
-        // XX with LT: only a key that has an expiry, and only sooner. The store's conditions take one at a time, and LT
-        // alone also applies to a key without an expiry (none counts as never), so XX is checked first. Not atomic: a
-        // PERSIST from another connection between the two steps would get an expiry set here. (XX with GT needs no
-        // such step: GT never applies to a key without an expiry.)
-        if ((flags & (ExpireFlags.IfHasExpiry | ExpireFlags.IfSooner)) == (ExpireFlags.IfHasExpiry | ExpireFlags.IfSooner))
-        {
-            var left = store.TimeToLive(key);
-            if (left == MemoryStore.TtlKeyMissing)
-            {
-                return ExpireStatus.KeyMissing;
-            }
+    private static ExpireStatus Apply(MemoryStore store, ReadOnlySpan<byte> key, ExpireFlags flags, KeyExpiry expiry) =>
+        store.Expire(key, expiry, ConditionOf(flags));
 
-            if (left == MemoryStore.TtlNoExpiry)
-            {
-                return ExpireStatus.NotApplied;
-            }
-        }
-
-        return store.Expire(key, expiry, ConditionOf(flags));
-    }
-
-    // Validated: exactly one kind of time; NX alone; not both GT and LT.
+    // Validated: exactly one kind of time; NX alone; not both GT and LT. XX with GT is GT (GT never applies to a key
+    // without an expiry); XX with LT needs both, in one step under the key's lock.
     private static ExpireCondition ConditionOf(ExpireFlags flags) =>
-        (flags & ExpireFlags.IfNoExpiry) != 0 ? ExpireCondition.IfNone
+        (flags & (ExpireFlags.IfHasExpiry | ExpireFlags.IfSooner)) == (ExpireFlags.IfHasExpiry | ExpireFlags.IfSooner) ? ExpireCondition.IfAnyAndSooner
+        : (flags & ExpireFlags.IfNoExpiry) != 0 ? ExpireCondition.IfNone
         : (flags & ExpireFlags.IfLater) != 0 ? ExpireCondition.IfLater
         : (flags & ExpireFlags.IfSooner) != 0 ? ExpireCondition.IfSooner
         : (flags & ExpireFlags.IfHasExpiry) != 0 ? ExpireCondition.IfAny
         : ExpireCondition.Always;
 
-    // An absolute time at or below 0 is as past as any other, and the store subtracts the wall clock from it: one far
-    // below zero would wrap around into the far future, so every such time is taken as 1 ms past the epoch.
     private static KeyExpiry ExpiryOf(ExpireFlags flags, long time) =>
-        (flags & ExpireFlags.RelativeExpiry) != 0 ? KeyExpiry.After(time) : KeyExpiry.At(Math.Max(time, 1));
+        (flags & ExpireFlags.RelativeExpiry) != 0 ? KeyExpiry.After(time) : KeyExpiry.At(time);
 }

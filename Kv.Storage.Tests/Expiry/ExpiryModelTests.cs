@@ -206,6 +206,7 @@ public class ExpiryModelTests
                 ExpireCondition.IfAny => current is not null,
                 ExpireCondition.IfLater => current is { } c && next > c,
                 ExpireCondition.IfSooner => current is not { } d || next < d,
+                ExpireCondition.IfAnyAndSooner => current is { } e && next < e,
                 _ => true,
             };
             if (applies)

@@ -17,6 +17,9 @@ public enum ExpireCondition : byte
 
     /// <summary>Only when the new expiry is sooner than the current one; a key without one counts as never expiring (LT).</summary>
     IfSooner = 4,
+
+    /// <summary>Only when the key has an expiry and the new one is sooner (XX with LT).</summary>
+    IfAnyAndSooner = 5,
 }
 
 /// <summary>What an expiry change (EXPIRE, PERSIST, GETEX) did.</summary>

@@ -37,7 +37,7 @@ internal sealed class StoreClock
         expiresAt == RecordFormat.NoExpiry ? 0 : Math.Max(1, SaturatingAdd(UnixNow, expiresAt - Now));
 
     /// <summary>Unix milliseconds as a monotonic expiry.</summary>
-    public long FromUnix(long unixMilliseconds) => SaturatingAdd(Now, unixMilliseconds - UnixNow);
+    public long FromUnix(long unixMilliseconds) => SaturatingAdd(Now, SaturatingAdd(unixMilliseconds, -UnixNow));
 
     /// <summary>An expiry <paramref name="milliseconds"/> from now.</summary>
     public long After(long milliseconds) => SaturatingAdd(Now, milliseconds);
