@@ -17,6 +17,8 @@ if (args[0] == "seeds")
         return Usage();
     }
 
+    // The seeds are checked against Kv.Protocol's command table, which is instrumented in the fuzzing build.
+    Replay.ProvideCoverageMap();
     var written = SeedCorpus.Write(args[1], args[2]);
     Console.WriteLine($"{written} seed file(s) written to {args[2]}");
     return 0;

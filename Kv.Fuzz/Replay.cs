@@ -33,7 +33,7 @@ public static class Replay
 
     // Instrumented assemblies count branches into AFL's shared memory, which exists only under afl-fuzz: give them a
     // scratch map, so that the instrumented build replays inputs just like the plain one.
-    private static unsafe void ProvideCoverageMap()
+    internal static unsafe void ProvideCoverageMap()
     {
         if (SharpFuzz.Common.Trace.SharedMem == null)
         {
