@@ -29,8 +29,10 @@ internal sealed unsafe partial class StoreStripe
     private static int MaxEvictionsPerWrite(long needed) =>
         needed <= 0 ? 0 : 16 + (int)Math.Min(4096, 2 * needed / RecordPages.PageSize);
 
-    // Empties (or shrinks) one page by the policy. False when there is nothing the policy may evict.
-    private bool Evict(IStoreWriteObserver? observer, long now)
+    // Empties (or shrinks) one page by the policy. False when there is nothing the policy may evict. With `force`, the
+    // page's keys are dropped whatever their use (the keys a volatile policy may drop, under one): a write's last
+    // attempts are not spent rotating a page of hot keys, since CLOCK-like queues can go a whole lap freeing nothing.
+    private bool Evict(IStoreWriteObserver? observer, long now, bool force = false)
     {
         var isVolatile = _eviction is EvictionPolicy.VolatileLru or EvictionPolicy.VolatileRandom or EvictionPolicy.VolatileTtl;
         if (_eviction == EvictionPolicy.NoEviction || (isVolatile && _expiring == 0))
@@ -66,8 +68,8 @@ internal sealed unsafe partial class StoreStripe
             }
 
             var slot = *found.Slot;
-            var expired = SlotLayout.Expires(slot) && RecordFormat.ExpiryOf(record) <= now;
-            if (expired || !Keeps(queue, slot))
+            var expired = SlotLayout.Expires(slot) && RecordFormat.ExpiryOf(record) <= now && !_clock.Suspended;
+            if (expired || !Keeps(queue, slot, force))
             {
                 var last = size == _pages.LiveOf(page);
                 RemoveFound(key, found, observer);
@@ -117,9 +119,9 @@ internal sealed unsafe partial class StoreStripe
         return true;
     }
 
-    private bool Keeps(RecordQueue queue, ulong slot)
+    private bool Keeps(RecordQueue queue, ulong slot, bool force)
     {
-        var used = SlotLayout.FrequencyOf(slot) > 0;
+        var used = !force && SlotLayout.FrequencyOf(slot) > 0;
         return _eviction switch
         {
             EvictionPolicy.S3Fifo or EvictionPolicy.AllKeysLru => used,

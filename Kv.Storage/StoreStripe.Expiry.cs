@@ -61,13 +61,14 @@ internal sealed unsafe partial class StoreStripe
         expiring = 0;
         lock (_lock)
         {
-            if (_expiring == 0)
+            if (_expiring == 0 || _clock.Suspended)
             {
                 return 0;
             }
 
-            // Keys in a table being migrated away from are out of the scan's reach until moved: move some first.
-            _index.MigrateStep(slots);
+            // Keys in a table being migrated away from are out of the scan's reach until moved: move some first (a
+            // write's worth, so that a stripe being written to is not held longer than its writes hold it).
+            _index.MigrateStep(_index.WriteStep);
             var removed = 0;
             var now = _clock.Now;
             for (var looked = 0; looked < slots && expiring < expiringWanted; looked++)
@@ -102,7 +103,9 @@ internal sealed unsafe partial class StoreStripe
     }
 
     // A change of expiry that may need memory (a record gains or loses its expiry field): under an evicting policy,
-    // eviction makes room and the key is looked up again, since eviction may have moved or removed it.
+    // eviction makes room and the key is looked up again, since eviction may have moved or removed it. Where nothing can
+    // be evicted the change is made past the limit, by at most a page: Redis does not refuse EXPIRE, PERSIST or GETEX
+    // for memory either (they are not "denyoom" commands), and a PERSIST must not fail for the 8 bytes it gives back.
     private ExpireStatus ChangeExpiryWithRoom<TState>(
         ReadOnlySpan<byte> key, ulong hash, KeyExpiry change, ExpireCondition condition, IStoreWriteObserver? observer,
         ValueReader<TState>? reader, TState state)
@@ -115,10 +118,19 @@ internal sealed unsafe partial class StoreStripe
                 return ExpireStatus.KeyMissing;
             }
 
-            var status = ChangeExpiry(key, found, change, condition, observer, reader, state, out var needed);
-            if (status != ExpireStatus.OutOfMemory || attempt >= MaxEvictionsPerWrite(needed) || !Evict(observer, _clock.Now))
+            var evict = attempt < MaxEvictionsPerWrite(RecordPages.PageSize);
+            var status = ChangeExpiry(key, found, change, condition, observer, reader, state, pastLimit: !evict, out _);
+            if (status != ExpireStatus.OutOfMemory || !evict)
             {
                 return status;
+            }
+
+            if (!Evict(observer, _clock.Now, force: attempt >= MaxEvictionsPerWrite(RecordPages.PageSize) - 2))
+            {
+                found = FindLive(key, hash, observer);
+                return found.Found
+                    ? ChangeExpiry(key, found, change, condition, observer, reader, state, pastLimit: true, out _)
+                    : ExpireStatus.KeyMissing;
             }
         }
     }
@@ -126,7 +138,7 @@ internal sealed unsafe partial class StoreStripe
     // Applies an expiry change to a found key; the reader, if any, gets the value unless there was no memory.
     private ExpireStatus ChangeExpiry<TState>(
         ReadOnlySpan<byte> key, SlotRef found, KeyExpiry change, ExpireCondition condition, IStoreWriteObserver? observer,
-        ValueReader<TState>? reader, TState state, out long needed)
+        ValueReader<TState>? reader, TState state, bool pastLimit, out long needed)
     {
         needed = 0;
         var slot = *found.Slot;
@@ -178,7 +190,7 @@ internal sealed unsafe partial class StoreStripe
             // The record gains or loses its 8-byte expiry: write it anew, and only then drop the old one.
             var storedKey = new ReadOnlySpan<byte>(record + header, keyLength);
             var value = new ReadOnlySpan<byte>(record + header + keyLength, valueLength);
-            if (!_pages.TryAppend(_pages.QueueOf(RecordPages.PageOf(address)), storedKey, value, next, out var moved, out needed))
+            if (!_pages.TryAppend(_pages.QueueOf(RecordPages.PageOf(address)), storedKey, value, next, out var moved, out needed, pastLimit))
             {
                 return ExpireStatus.OutOfMemory;
             }

@@ -111,7 +111,6 @@ internal sealed unsafe partial class StoreStripe
                     return new SetResult(SetStatus.ConditionNotMet, existed);
                 }
 
-                var now = _clock.Now;
                 var expiresAt = expiry.Kind switch
                 {
                     KeyExpiryKind.Keep when existed => RecordFormat.ExpiryOf(_pages.Locate(SlotLayout.AddressOf(*found.Slot))),
@@ -120,7 +119,8 @@ internal sealed unsafe partial class StoreStripe
                     _ => RecordFormat.NoExpiry,
                 };
 
-                if (expiresAt <= now && !_clock.Suspended)
+                // (A write without an expiry does not read the clock.)
+                if (expiresAt != RecordFormat.NoExpiry && expiresAt <= _clock.Now && !_clock.Suspended)
                 {
                     // A time already past: the write happens and the key expires at once, as in Redis.
                     if (existed)
@@ -139,7 +139,8 @@ internal sealed unsafe partial class StoreStripe
 
                 if (!TryStore(key, hash, value, expiresAt, found, previous, state, out var needed))
                 {
-                    if (needed != 0 && attempt < MaxEvictionsPerWrite(needed) && Evict(observer, now))
+                    var attempts = MaxEvictionsPerWrite(needed);
+                    if (needed != 0 && attempt < attempts && Evict(observer, _clock.Now, force: attempt >= attempts - 2))
                     {
                         continue;
                     }

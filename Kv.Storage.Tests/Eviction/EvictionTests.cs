@@ -30,6 +30,52 @@ public class EvictionTests
         store.Read("key:0000299999"u8).Should().NotBeNull("the newest key was just written");
     }
 
+    [TestCase(EvictionPolicy.S3Fifo)]
+    [TestCase(EvictionPolicy.AllKeysLru)]
+    public void A_store_of_keys_all_in_use_still_evicts_rather_than_refuse(EvictionPolicy policy)
+    {
+        // Every key is read three times after its write, so every page eviction meets is all hot: a CLOCK-like queue
+        // can go round freeing nothing, and a write's last attempts must drop keys anyway, as Redis's allkeys policies
+        // never refuse a write.
+        using var store = Stores.Create(stripes: 2, memoryLimit: Limit, eviction: policy);
+        var value = new byte[100];
+        ValueReader<int> ignore = static (_, _) => { };
+        for (var i = 0; i < 200_000; i++)
+        {
+            var key = Encoding.UTF8.GetBytes($"key:{i:D10}");
+            store.Set<object?>(key, value, SetCondition.Always, KeyExpiry.Never, null, null).Status.Should().Be(SetStatus.Applied, "write {0}", i);
+            for (var r = 0; r < 3; r++)
+            {
+                store.TryRead(key, ignore, 0);
+            }
+        }
+
+        store.EvictedKeys.Should().BeGreaterThan(100_000);
+    }
+
+    [Test]
+    public void Expiry_changes_are_not_refused_at_the_limit_under_noeviction()
+    {
+        // Redis does not refuse EXPIRE, PERSIST or GETEX for memory: a key gaining its 8-byte expiry may take the store
+        // past its limit by a page; the next write that needs memory is refused instead.
+        using var store = Stores.Create(stripes: 1, memoryLimit: Limit, time: new ManualClock());
+        var value = new byte[100];
+        var written = 0;
+        while (store.Set<object?>(Encoding.UTF8.GetBytes($"key:{written:D10}"), value, SetCondition.Always, written % 2 == 0 ? KeyExpiry.After(3_600_000) : KeyExpiry.Never, null, null).Status == SetStatus.Applied)
+        {
+            written++;
+        }
+
+        for (var i = 0; i < 2000; i++)
+        {
+            var key = Encoding.UTF8.GetBytes($"key:{i:D10}");
+            (i % 2 == 0 ? store.Persist(key) : store.Expire(key, KeyExpiry.After(60_000))).Should().Be(ExpireStatus.Applied, "key {0}", i);
+        }
+
+        store.AllocatedBytes.Should().BeLessThanOrEqualTo(Limit + 2 * 64 * 1024);
+        store.Set<object?>("one more"u8, value, SetCondition.Always, KeyExpiry.Never, null, null).Status.Should().Be(SetStatus.OutOfMemory);
+    }
+
     [Test]
     public void S3fifo_keeps_the_keys_in_use_through_a_scan_of_one_off_keys()
     {

@@ -96,6 +96,24 @@ public class ExpiryTests
     }
 
     [Test]
+    public void Nothing_expires_while_the_log_is_replayed()
+    {
+        // A later record may give the key back its life (a PERSIST after a SET whose time has passed): neither the
+        // active expiry, which runs on a timer, nor a lookup may remove it before the replay is over.
+        var clock = new ManualClock();
+        using var store = Stores.Create(stripes: 1, time: clock);
+        store.Set<object?>("k"u8, "v"u8, SetCondition.Always, KeyExpiry.After(10), null, null);
+        clock.Advance(100);
+        store.Replaying = true;
+        store.RemoveExpired().Should().Be(0);
+        store.TimeToLive("k"u8).Should().Be(0);
+        store.Persist("k"u8).Should().Be(ExpireStatus.Applied);
+        store.Replaying = false;
+        store.RemoveExpired().Should().Be(0);
+        store.Read("k"u8).Should().Equal("v"u8.ToArray());
+    }
+
+    [Test]
     public void A_store_without_expiring_keys_gives_the_active_expiry_nothing_to_do()
     {
         using var store = Stores.Create(stripes: 4);
@@ -136,6 +154,30 @@ public class ExpiryTests
         reopened.TimeToLive("was-expiring"u8).Should().Be(MemoryStore.TtlNoExpiry);
         reopened.TimeToLive("gained"u8).Should().BeInRange(3_600_000 - 2000, 3_600_000 - 1990);
         reopened.Count.Should().Be(4);
+    }
+
+    [Test]
+    public void A_version_1_log_is_read_and_upgraded_before_expiry_records_are_appended()
+    {
+        var directory = LogFiles.NewDirectory();
+        var header = LogFiles.Header();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), LogFormat.Checksum(header.AsSpan(0, 12)));
+        File.WriteAllBytes(LogFiles.LogPath(directory), [.. header, .. LogFiles.Set("old", "1")]);
+
+        using (var store = Stores.Create(stripes: 2))
+        using (AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = directory }, store, NullLogger.Instance))
+        {
+            store.Read("old"u8).Should().Equal("1"u8.ToArray());
+            store.Set<object?>("new"u8, "2"u8, SetCondition.Always, KeyExpiry.After(3_600_000), null, null);
+        }
+
+        var bytes = File.ReadAllBytes(LogFiles.LogPath(directory));
+        bytes.AsSpan(0, 16).ToArray().Should().Equal(LogFiles.Header(), "the header says version 2 before a version-2 record follows");
+        using var reopened = Stores.Create(stripes: 2);
+        using var again = AppendOnlyLog.Open(new PersistenceOptions { DataDirectory = directory }, reopened, NullLogger.Instance);
+        reopened.Read("old"u8).Should().Equal("1"u8.ToArray());
+        reopened.TimeToLive("new"u8).Should().BeGreaterThan(3_500_000);
     }
 
     [Test]

@@ -52,4 +52,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(45, LogLevel.Warning, "Compaction postponed: it needs about {LiveBytes} bytes and the disk has {FreeBytes} free")]
     public static partial void CompactionPostponed(ILogger logger, long liveBytes, long freeBytes);
+
+    [LoggerMessage(47, LogLevel.Information, "Upgraded the log {Path} from format version {From} to {To} (its 16-byte header): it may now hold expiry records, which a server older than expiry cannot read")]
+    public static partial void LogFormatUpgraded(ILogger logger, string path, uint from, uint to);
 }

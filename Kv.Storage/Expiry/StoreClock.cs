@@ -12,6 +12,7 @@ internal sealed class StoreClock
 {
     private readonly TimeProvider _time;
     private readonly long _start;
+    private bool _suspended;
 
     public StoreClock(TimeProvider time)
     {
@@ -24,7 +25,11 @@ internal sealed class StoreClock
     /// expiry (a PERSIST after a SET whose time has passed), as Redis does not expire keys while it loads its AOF. Keys
     /// whose time has passed are removed once the replay is over, by the first lookup or the active expiry.
     /// </summary>
-    public bool Suspended { get; set; }
+    public bool Suspended
+    {
+        get => Volatile.Read(ref _suspended);
+        set => Volatile.Write(ref _suspended, value);
+    }
 
     /// <summary>Monotonic milliseconds since the store was created.</summary>
     public long Now => _time.GetElapsedTime(_start).Ticks / TimeSpan.TicksPerMillisecond;

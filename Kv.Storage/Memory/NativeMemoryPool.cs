@@ -79,12 +79,13 @@ internal sealed unsafe class NativeMemoryPool : IDisposable
 
     /// <summary>Takes a page of <see cref="PageSize"/> bytes; its content is unspecified.</summary>
     /// <returns>The page, or null when the limit or the system forbids it.</returns>
-    public byte* RentPage()
+    /// <param name="pastLimit">Take it even past <see cref="Limit"/> (what the caller needs must not be refused for it).</param>
+    public byte* RentPage(bool pastLimit = false)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!Reserve(PageSize))
+            if (!Reserve(PageSize, pastLimit))
             {
                 return null;
             }
@@ -119,13 +120,15 @@ internal sealed unsafe class NativeMemoryPool : IDisposable
 
     /// <summary>Allocates a zeroed region of <paramref name="bytes"/> bytes.</summary>
     /// <returns>The region, or null when the limit or the system forbids it.</returns>
-    public byte* Allocate(nuint bytes)
+    /// <param name="bytes">The size.</param>
+    /// <param name="pastLimit">Take it even past <see cref="Limit"/>.</param>
+    public byte* Allocate(nuint bytes, bool pastLimit = false)
     {
         var size = bytes >= MapThreshold ? VirtualMemory.RoundUp(bytes) : bytes;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!Reserve((long)size))
+            if (!Reserve((long)size, pastLimit))
             {
                 return null;
             }
@@ -167,9 +170,9 @@ internal sealed unsafe class NativeMemoryPool : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private bool Reserve(long bytes)
+    private bool Reserve(long bytes, bool pastLimit)
     {
-        if (Limit > 0 && _allocated + bytes > Limit)
+        if (Limit > 0 && !pastLimit && _allocated + bytes > Limit)
         {
             return false;
         }

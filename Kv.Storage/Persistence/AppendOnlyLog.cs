@@ -144,6 +144,8 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
                 StorageLog.TornTailTruncated(logger, directory.LogPath, replay.ValidLength, replay.TornBytes);
             }
 
+            UpgradeFormat(handle, directory.LogPath, logger);
+
             // What was replayed may still be only in the page cache (the last process crashed, not the machine): fsync it,
             // so that what the store holds now is on disk before anything is acknowledged.
             FileSync.SyncData(handle);
@@ -159,6 +161,28 @@ public sealed class AppendOnlyLog : IStoreWriteObserver, ICommitBarrier, IDispos
             directory.Dispose();
             throw;
         }
+    }
+
+    // A log of an older format (read as it is) gets the current header before anything new is appended, so that a
+    // server that cannot read what follows says so from the header instead of meeting a record it does not know. The
+    // header is 16 bytes at offset 0, one sector: it is written whole or not at all.
+    private static void UpgradeFormat(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, ILogger logger)
+    {
+        Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
+        if (RandomAccess.Read(handle, header, 0) != header.Length)
+        {
+            return;
+        }
+
+        var version = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header.Slice(8));
+        if (version >= LogFormat.Version)
+        {
+            return;
+        }
+
+        LogFormat.WriteFileHeader(header);
+        RandomAccess.Write(handle, header, 0);
+        StorageLog.LogFormatUpgraded(logger, path, version, LogFormat.Version);
     }
 
     /// <inheritdoc />

@@ -145,14 +145,22 @@ internal static class LogReplayer
                 ThrowIfOutOfMemory(store.Set<object?>(record.Key, record.Value, SetCondition.Always, KeyExpiry.At(record.ExpiresAt), null, null));
                 break;
             case LogOperation.Expire when record.ExpiresAt == 0:
-                store.Persist(record.Key);
+                ThrowIfOutOfMemory(store.Persist(record.Key));
                 break;
             case LogOperation.Expire:
-                store.Expire(record.Key, KeyExpiry.At(record.ExpiresAt));
+                ThrowIfOutOfMemory(store.Expire(record.Key, KeyExpiry.At(record.ExpiresAt)));
                 break;
             default:
                 store.Remove(record.Key);
                 break;
+        }
+    }
+
+    private static void ThrowIfOutOfMemory(ExpireStatus status)
+    {
+        if (status == ExpireStatus.OutOfMemory)
+        {
+            throw new StoreOutOfMemoryException("out of memory: replaying the log needs more memory than the store's limit allows");
         }
     }
 

@@ -120,10 +120,10 @@ internal sealed unsafe partial class RecordPages
     /// memory for it (the bytes that could not be had in <paramref name="needed"/>). Refusing costs no exception: a
     /// store at its limit refuses every write that needs a page, and those must stay cheap.
     /// </summary>
-    public bool TryAppend(RecordQueue queue, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt, out long address, out long needed)
+    public bool TryAppend(RecordQueue queue, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt, out long address, out long needed, bool pastLimit = false)
     {
         var size = RecordFormat.SizeOf(key.Length, value.Length, expiresAt != RecordFormat.NoExpiry);
-        if (!TryReserve(queue, size, out address, out needed))
+        if (!TryReserve(queue, size, out address, out needed, pastLimit))
         {
             return false;
         }
@@ -135,7 +135,7 @@ internal sealed unsafe partial class RecordPages
     /// <summary>Copies a whole record (as it is in a page) into <paramref name="queue"/>'s current page.</summary>
     public bool TryAppendCopy(RecordQueue queue, byte* record, int size, out long address)
     {
-        if (!TryReserve(queue, size, out address, out _))
+        if (!TryReserve(queue, size, out address, out _, pastLimit: false))
         {
             return false;
         }
@@ -163,7 +163,7 @@ internal sealed unsafe partial class RecordPages
         return false;
     }
 
-    private bool TryReserve(RecordQueue queue, int size, out long address, out long needed)
+    private bool TryReserve(RecordQueue queue, int size, out long address, out long needed, bool pastLimit)
     {
         int page;
         int offset;
@@ -172,7 +172,7 @@ internal sealed unsafe partial class RecordPages
         if (size > DedicatedThreshold)
         {
             var ownPage = size <= PageSize;
-            var start = ownPage ? _pool.RentPage() : _pool.Allocate((nuint)size);
+            var start = ownPage ? _pool.RentPage(pastLimit) : _pool.Allocate((nuint)size, pastLimit);
             if (start is null)
             {
                 needed = ownPage ? PageSize : size;
@@ -188,7 +188,7 @@ internal sealed unsafe partial class RecordPages
             ref var current = ref _current[(int)queue];
             if (current < 0 || _pages[current].Used + size > PageSize)
             {
-                var start = _pool.RentPage();
+                var start = _pool.RentPage(pastLimit);
                 if (start is null)
                 {
                     needed = PageSize;
