@@ -15,7 +15,7 @@ public class EncoderTests
     {
         foreach (var version in Enum.GetValues<ProtocolVersion>())
         {
-            yield return Bad($"{version} unknown command 10", version, (CommandKind)10, K, []);
+            yield return Bad($"{version} unknown command 11", version, (CommandKind)11, K, []);
             yield return Bad($"{version} unknown command 0xffff", version, (CommandKind)0xffff, K, []);
             yield return Bad($"{version} key on PING", version, CommandKind.Ping, K, []);
             yield return Bad($"{version} value on GET", version, CommandKind.Get, K, K);

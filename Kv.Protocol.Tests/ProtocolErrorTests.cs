@@ -107,7 +107,7 @@ public class ProtocolErrorTests
         Enum.GetValues<ProtocolErrorCode>().Select(c => ((ushort)c, c.ToString())).Should().Equal(
             (0, "None"), (1, "UnsupportedVersion"), (2, "UnknownCommand"), (3, "StringTooLarge"), (4, "FrameTooLarge"),
             (5, "MalformedFrame"), (6, "UnknownStatus"), (7, "TooManyConnections"), (8, "ServerError"), (9, "OutOfMemory"),
-            (10, "WriteRefused"), (11, "InvalidArgument"));
+            (10, "WriteRefused"), (11, "InvalidArgument"), (12, "AuthenticationFailed"), (13, "NotAuthenticated"), (14, "PermissionDenied"));
     }
 
     private static ProtocolError Error(bool isRequest, string hex)

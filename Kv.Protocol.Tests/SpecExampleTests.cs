@@ -81,6 +81,12 @@ public class SpecExampleTests
         ["v1.getdel"] = Command.GetDel("k", 26),
         ["v1.getdel-reply"] = Response.Ok("v", V1, 26),
         ["v1.error-invalid-argument"] = Response.Error("SETX: NX and XX cannot be combined", V1, 14, ProtocolErrorCode.InvalidArgument),
+        ["v1.auth"] = Command.Auth("app", "secret", 30),
+        ["v1.auth-default"] = Command.Auth("", "pw", 31),
+        ["v1.auth-reply"] = Response.Ok("", V1, 30),
+        ["v1.error-authentication-failed"] = Response.Error("authentication failed", V1, 30, ProtocolErrorCode.AuthenticationFailed),
+        ["v1.error-not-authenticated"] = Response.Error("not authenticated", V1, 1, ProtocolErrorCode.NotAuthenticated),
+        ["v1.error-permission-denied"] = Response.Error("permission denied", V1, 2, ProtocolErrorCode.PermissionDenied),
     };
 
     /// <summary>The typed replies' examples, read back with the typed readers: what each says, not only its bytes.</summary>

@@ -51,6 +51,9 @@ public readonly struct ProtocolError
         ProtocolErrorCode.OutOfMemory => "out of memory",
         ProtocolErrorCode.WriteRefused => "writes refused",
         ProtocolErrorCode.InvalidArgument => "invalid argument",
+        ProtocolErrorCode.AuthenticationFailed => "authentication failed",
+        ProtocolErrorCode.NotAuthenticated => "not authenticated",
+        ProtocolErrorCode.PermissionDenied => "permission denied",
         _ => $"protocol error {(ushort)Code} ({Detail})",
     };
 }

@@ -55,4 +55,22 @@ public enum ProtocolErrorCode : ushort
     /// the connection stays open.
     /// </summary>
     InvalidArgument = 11,
+
+    /// <summary>
+    /// AUTH named a user the server does not have, or a wrong password (the answer does not say which). The connection
+    /// stays unauthenticated; the server may delay the answer and closes the connection after too many failures.
+    /// </summary>
+    AuthenticationFailed = 12,
+
+    /// <summary>
+    /// The server requires authentication and the connection has not authenticated yet: every command but AUTH and PING
+    /// is refused. Nothing was changed, and the connection stays open.
+    /// </summary>
+    NotAuthenticated = 13,
+
+    /// <summary>
+    /// The connection's user is not permitted to run the command (a read-only user's write, for example). Nothing was
+    /// changed, and the connection stays open.
+    /// </summary>
+    PermissionDenied = 14,
 }

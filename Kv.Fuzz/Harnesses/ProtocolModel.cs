@@ -70,6 +70,9 @@ internal sealed class ProtocolModel
             case CommandKind.GetDel:
                 _keys.Remove(key);
                 return found ? Response.Ok(entry.Value, ProtocolVersion.V1, id) : Response.NotFound(id);
+            case CommandKind.Auth:
+                // The harness's server has no authentication: AUTH is answered OK, whatever it carries.
+                return Response.Ok([], ProtocolVersion.V1, id);
             default:
                 throw new InvariantViolationException($"the parser completed an unknown command {command.Kind}");
         }

@@ -12,7 +12,7 @@ internal static class Reference
     {
         byte[][] arguments = command.Kind switch
         {
-            CommandKind.Set or CommandKind.SetX => [command.Key, command.Value],
+            CommandKind.Set or CommandKind.SetX or CommandKind.Auth => [command.Key, command.Value],
             CommandKind.Ping => [command.Value],
             _ => [command.Key],
         };

@@ -63,6 +63,8 @@ internal static class SampleFrames
         new("v1 GETEX PX", Command.GetEx("k", GetExFlags.RelativeExpiry, long.MaxValue, V1RequestId)),
         new("v1 GETEX empty", Command.GetEx("", GetExFlags.None, 0, V1RequestId)),
         new("v1 GETDEL k", Command.GetDel("k", V1RequestId)),
+        new("v1 AUTH", Command.Auth("user", "pass", V1RequestId)),
+        new("v1 AUTH empty user, binary password", Command.Auth([], Binary, uint.MaxValue)),
     ];
 
     public static IReadOnlyList<SampleFrame> Responses { get; } =

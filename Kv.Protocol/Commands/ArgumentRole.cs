@@ -26,4 +26,16 @@ public enum ArgumentRole
     /// absolute Unix time as the command's flags say.
     /// </summary>
     Time,
+
+    /// <summary>
+    /// The user name of AUTH, carried where a key goes (<see cref="CommandView.User"/>, the same bytes as
+    /// <see cref="CommandView.Key"/>): a string.
+    /// </summary>
+    User,
+
+    /// <summary>
+    /// The password of AUTH, carried where a value goes (<see cref="CommandView.Password"/>, the same bytes as
+    /// <see cref="CommandView.Value"/>): a string. Never printed by <see cref="Command.ToString"/>.
+    /// </summary>
+    Password,
 }

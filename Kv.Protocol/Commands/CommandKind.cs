@@ -35,4 +35,10 @@ public enum CommandKind : ushort
 
     /// <summary>GETDEL key (version 1): remove a key and answer its value (Redis's <c>GETDEL</c>).</summary>
     GetDel = 9,
+
+    /// <summary>
+    /// AUTH user password (version 1): authenticate the connection as a user of the server (Redis 6's <c>AUTH username
+    /// password</c>). Answers OK with an empty body, or ERROR <see cref="ProtocolErrorCode.AuthenticationFailed"/>.
+    /// </summary>
+    Auth = 10,
 }

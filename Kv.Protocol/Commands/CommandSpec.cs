@@ -19,8 +19,8 @@ public sealed class CommandSpec
         Roles = arguments;
         IsWrite = isWrite;
         Since = since;
-        KeyIndex = System.Array.IndexOf(arguments, ArgumentRole.Key);
-        ValueIndex = System.Array.FindIndex(arguments, role => role is ArgumentRole.Value or ArgumentRole.Message);
+        KeyIndex = System.Array.FindIndex(arguments, role => role is ArgumentRole.Key or ArgumentRole.User);
+        ValueIndex = System.Array.FindIndex(arguments, role => role is ArgumentRole.Value or ArgumentRole.Message or ArgumentRole.Password);
         HasFlags = System.Array.IndexOf(arguments, ArgumentRole.Flags) >= 0;
         HasTime = System.Array.IndexOf(arguments, ArgumentRole.Time) >= 0;
 
@@ -52,10 +52,10 @@ public sealed class CommandSpec
     /// <summary>The first protocol version that has the command; later versions keep it.</summary>
     public ProtocolVersion Since { get; }
 
-    /// <summary>True when the command carries a key.</summary>
+    /// <summary>True when the command carries a key (or AUTH's user name, carried in the key's place).</summary>
     public bool HasKey => KeyIndex >= 0;
 
-    /// <summary>True when the command carries a value or a message.</summary>
+    /// <summary>True when the command carries a value or a message (or AUTH's password, carried in the value's place).</summary>
     public bool HasValue => ValueIndex >= 0;
 
     /// <summary>True when the command carries option bits (<see cref="ArgumentRole.Flags"/>).</summary>
@@ -73,10 +73,10 @@ public sealed class CommandSpec
     /// <summary>The arguments as an array: what the parser and the encoder walk, without an enumerator or an interface call.</summary>
     internal ArgumentRole[] Roles { get; }
 
-    /// <summary>The position of the key among the arguments, or -1.</summary>
+    /// <summary>The position of the key (or user) among the arguments, or -1.</summary>
     internal int KeyIndex { get; }
 
-    /// <summary>The position of the value or message among the arguments, or -1.</summary>
+    /// <summary>The position of the value, message (or password) among the arguments, or -1.</summary>
     internal int ValueIndex { get; }
 
     /// <inheritdoc />

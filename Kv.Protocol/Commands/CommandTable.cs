@@ -12,7 +12,7 @@ public static class CommandTable
 
     static CommandTable()
     {
-        All = [Get, Set, Clear, Ping, SetX, Expire, Persist, Ttl, GetEx, GetDel];
+        All = [Get, Set, Clear, Ping, SetX, Expire, Persist, Ttl, GetEx, GetDel, Auth];
         var highest = 0;
         foreach (var spec in All)
         {
@@ -55,6 +55,9 @@ public static class CommandTable
 
     /// <summary>GETDEL key (version 1): remove a key, answering its value.</summary>
     public static CommandSpec GetDel { get; } = new(CommandKind.GetDel, "GETDEL", [ArgumentRole.Key], isWrite: true, ProtocolVersion.V1);
+
+    /// <summary>AUTH user password (version 1): authenticate the connection; it changes nothing in the store.</summary>
+    public static CommandSpec Auth { get; } = new(CommandKind.Auth, "AUTH", [ArgumentRole.User, ArgumentRole.Password], isWrite: false, ProtocolVersion.V1);
 
     /// <summary>Every command, in number order.</summary>
     public static IReadOnlyList<CommandSpec> All { get; }

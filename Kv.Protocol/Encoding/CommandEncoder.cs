@@ -67,7 +67,7 @@ public static class CommandEncoder
         {
             switch (role)
             {
-                case ArgumentRole.Key:
+                case ArgumentRole.Key or ArgumentRole.User:
                     position += WriteString(destination.Slice(position), key);
                     break;
                 case ArgumentRole.Flags:

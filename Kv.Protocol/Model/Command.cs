@@ -129,6 +129,15 @@ public sealed class Command : IEquatable<Command>
     /// <summary>A GETDEL (version 1) of the UTF-8 bytes of <paramref name="key"/>.</summary>
     public static Command GetDel(string key, uint requestId = 0) => GetDel(Utf8(key), requestId);
 
+    /// <summary>
+    /// An AUTH (version 1) as <paramref name="user"/> with <paramref name="password"/>: the user travels in the key's
+    /// place and the password in the value's. <see cref="ToString"/> never shows the password, nor its length.
+    /// </summary>
+    public static Command Auth(byte[] user, byte[] password, uint requestId = 0) => new(CommandKind.Auth, user, password, 0, 0, ProtocolVersion.V1, requestId);
+
+    /// <summary>An AUTH (version 1) with the UTF-8 bytes of <paramref name="user"/> and <paramref name="password"/>.</summary>
+    public static Command Auth(string user, string password, uint requestId = 0) => Auth(Utf8(user), Utf8(password), requestId);
+
     /// <inheritdoc />
     public bool Equals(Command? other) =>
         other is not null && Kind == other.Kind && Version == other.Version && RequestId == other.RequestId
@@ -142,9 +151,13 @@ public sealed class Command : IEquatable<Command>
     public override int GetHashCode() => ((((int)Kind * 31 + Key.Length) * 31 + Value.Length + (int)RequestId) * 31 + Flags) * 31 + Time.GetHashCode();
 
     /// <inheritdoc />
-    public override string ToString() => CommandTable.Find(Kind) is { } spec && (spec.HasFlags || spec.HasTime)
-        ? $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}] flags=0x{Flags:x4} time={Time}"
-        : $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}]";
+    /// <remarks>Shows the lengths of the key and the value, never their bytes; for AUTH, not even the password's length.</remarks>
+    public override string ToString() => CommandTable.Find(Kind) switch
+    {
+        { Kind: CommandKind.Auth } => $"{Kind} v{(byte)Version} id={RequestId} user[{Key.Length}] password[redacted]",
+        { } spec when spec.HasFlags || spec.HasTime => $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}] flags=0x{Flags:x4} time={Time}",
+        _ => $"{Kind} v{(byte)Version} id={RequestId} key[{Key.Length}] value[{Value.Length}]",
+    };
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text)));
 }

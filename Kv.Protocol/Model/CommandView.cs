@@ -33,6 +33,12 @@ public readonly ref struct CommandView
     /// <summary>The value of SET and SETX, or the message of PING; empty for the others.</summary>
     public ReadOnlySpan<byte> Value { get; }
 
+    /// <summary>AUTH's user name: the same bytes as <see cref="Key"/>, where the table carries it.</summary>
+    public ReadOnlySpan<byte> User => Key;
+
+    /// <summary>AUTH's password: the same bytes as <see cref="Value"/>, where the table carries it. Never log it.</summary>
+    public ReadOnlySpan<byte> Password => Value;
+
     /// <summary>The option bits of SETX, EXPIRE and GETEX (<see cref="SetFlags"/>, <see cref="ExpireFlags"/>, <see cref="GetExFlags"/>); 0 for the others.</summary>
     public ushort Flags { get; }
 

@@ -252,10 +252,11 @@ public sealed class CommandParser
         return ParseStatus.Complete;
     }
 
-    // The key goes to the key slot; a value or a message to the value slot (the spec says which argument is which).
+    // The key (or AUTH's user) goes to the key slot; a value, a message or a password to the value slot (the spec says
+    // which argument is which).
     private static void SetString(ref FrameLayout layout, ArgumentRole role, int offset, int length)
     {
-        if (role == ArgumentRole.Key)
+        if (role is ArgumentRole.Key or ArgumentRole.User)
         {
             layout.KeyOffset = offset;
             layout.KeyLength = length;

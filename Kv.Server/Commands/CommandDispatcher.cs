@@ -13,6 +13,7 @@ internal static class CommandDispatcher
         [
             GetCommand.Definition, SetCommand.Definition, ClearCommand.Definition, PingCommand.Definition,
             SetXCommand.Definition, ExpireCommand.Definition, PersistCommand.Definition, TtlCommand.Definition, GetExCommand.Definition, GetDelCommand.Definition,
+            AuthCommand.Definition,
         ];
 
     public static void Execute(scoped in CommandView command, CommandContext context)
