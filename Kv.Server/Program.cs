@@ -15,6 +15,12 @@ public static class Program
     /// <summary>Parses the command line, runs the server until SIGINT or SIGTERM, and returns the exit code (<see cref="ExitCodes"/>).</summary>
     public static Task<int> Main(string[] args)
     {
+        // A command of its own rather than a subcommand, so that the server's usage stays 'kv-server [options]'.
+        if (args is [HashPasswordCommand.Name, .. var rest])
+        {
+            return ToolCommand.InvokeAsync(HashPasswordCommand.Create(), rest, Console.Error);
+        }
+
         var commandLine = new ServerCommandLine();
         commandLine.Root.SetAction((result, _) => RunAsync(commandLine, result));
 
@@ -35,6 +41,12 @@ public static class Program
             return ExitCodes.Error;
         }
 
+        if (options.CheckProtectedMode() is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"kv-server: {refusal}").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+
         if (options.ResolveTransport() == ServerTransport.Sockets)
         {
             ConfigureSocketEngine(options.ResolveEventThreads());
@@ -47,6 +59,16 @@ public static class Program
                 console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
             })
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+
+        var log = loggerFactory.CreateLogger("Kv.Server");
+        if (options.Users is { } users)
+        {
+            ServerLog.AuthenticationOn(log, users.Names.Count, result.GetValue(commandLine.Users) is null ? "--password" : "--users");
+        }
+        else if (!System.Net.IPAddress.IsLoopback(options.BindAddress))
+        {
+            ServerLog.Unprotected(log, options.BindAddress);
+        }
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

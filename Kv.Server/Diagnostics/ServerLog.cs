@@ -90,4 +90,22 @@ internal static partial class ServerLog
 
     [LoggerMessage(26, LogLevel.Warning, "--max-connections lowered from {Requested} to {Fitting}: the file descriptor limit is {Limit} and the server keeps {Reserve} for itself; raise the limit to {Wanted} (ulimit -n, or LimitNOFILE in systemd) to serve {Requested}")]
     public static partial void MaxConnectionsLowered(ILogger logger, int requested, int fitting, ulong limit, int reserve, ulong wanted);
+
+    [LoggerMessage(40, LogLevel.Warning, "Connection {ConnectionId} from {RemoteEndPoint}: authentication failed for user '{User}' ({Failures} of {MaxFailures} failures allowed on a connection)")]
+    public static partial void AuthenticationFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string user, int failures, int maxFailures);
+
+    [LoggerMessage(41, LogLevel.Warning, "Connection {ConnectionId} from {RemoteEndPoint} closed after {Failures} failed authentications")]
+    public static partial void TooManyAuthenticationFailures(ILogger logger, long connectionId, EndPoint? remoteEndPoint, int failures);
+
+    [LoggerMessage(42, LogLevel.Debug, "Connection {ConnectionId} authenticated as user '{User}' ({Permission})")]
+    public static partial void Authenticated(ILogger logger, long connectionId, string user, string permission);
+
+    [LoggerMessage(43, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint} sent protocol version 0 while authentication is on; told to use version 1 with AUTH and closed")]
+    public static partial void Version0Refused(ILogger logger, long connectionId, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(44, LogLevel.Warning, "Listening on {Address} without authentication (--unprotected): anyone who can reach this port can read, change and delete every key")]
+    public static partial void Unprotected(ILogger logger, IPAddress address);
+
+    [LoggerMessage(45, LogLevel.Information, "Authentication is on: {Count} user(s) ({Source})")]
+    public static partial void AuthenticationOn(ILogger logger, int count, string source);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Kv.Protocol;
 using Kv.Storage;
 using Kv.Storage.Persistence;
+using Kv.Server.Security;
 
 namespace Kv.Server.Hosting;
 
@@ -103,6 +104,30 @@ public sealed record KvServerOptions
     /// costs the request path nothing.
     /// </summary>
     public PersistenceOptions? Persistence { get; init; }
+
+    /// <summary>
+    /// The users who may connect (<c>--users</c>, <c>--password</c>): with them, a connection must authenticate (AUTH,
+    /// protocol version 1) before it runs anything but PING, and then runs what its user's permission allows. Null (the
+    /// default): no authentication, every connection may run everything.
+    /// </summary>
+    public UserDirectory? Users { get; init; }
+
+    /// <summary>
+    /// Serve on a non-loopback address without <see cref="Users"/> (<c>--unprotected</c>): <c>kv-server</c> refuses to
+    /// start that way otherwise (protected mode, <see cref="CheckProtectedMode"/>). Default false.
+    /// </summary>
+    public bool Unprotected { get; init; }
+
+    /// <summary>
+    /// Protected mode, as <c>kv-server</c> applies it at start: listening on an address other than loopback (0.0.0.0,
+    /// ::, or any other) without users is refused unless <see cref="Unprotected"/> is set.
+    /// </summary>
+    /// <returns>Why the options are refused, or null when they are not.</returns>
+    public string? CheckProtectedMode() => Users is null && !Unprotected && !IPAddress.IsLoopback(BindAddress)
+        ? $"refusing to listen on {BindAddress} without authentication (protected mode): anyone who can reach the port could read, change and delete every key. " +
+          "Set a password (--password or KV_PASSWORD) or a users file (--users, see kv-server hash-password), " +
+          "or pass --unprotected (KV_UNPROTECTED=true) to accept the risk. See docs/security.md."
+        : null;
 
     /// <summary>The keepalive probe settings for a connection (idle, interval, probes), or null when keepalive is off.</summary>
     internal (int IdleSeconds, int IntervalSeconds, int Probes)? ResolveKeepAlive()

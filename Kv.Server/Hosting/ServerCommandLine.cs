@@ -16,8 +16,11 @@ namespace Kv.Server.Hosting;
 /// </summary>
 internal sealed class ServerCommandLine
 {
+    private readonly Func<string, string?> _environment;
+
     public ServerCommandLine(Func<string, string?>? environment = null)
     {
+        _environment = environment ?? Environment.GetEnvironmentVariable;
         var defaults = new KvServerOptions();
         var persistence = new PersistenceOptions { DataDirectory = "." };
 
@@ -57,14 +60,48 @@ internal sealed class ServerCommandLine
         LogLevel = ToolOptions.Value("--log-level", "Least severe log level written.",
             ParseLogLevel, Microsoft.Extensions.Logging.LogLevel.Information, "KV_LOG_LEVEL", environment);
 
-        Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent.");
-        foreach (var option in new Option[] { Bind, Port, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        Users = ToolOptions.Value<string?>("--users", "Users file: one user per line, 'name permission hash' (permission read, readwrite or admin; the hash from kv-server hash-password). Turns authentication on: connections must AUTH (protocol version 1) before anything but PING.",
+            UsersFile, null, "KV_USERS", environment);
+
+        // Not read from the environment by the option itself: the help would show a default taken from KV_PASSWORD.
+        Password = new Option<string?>("--password")
+        {
+            Description = "A password for a single user 'default' with permission admin (as Redis's requirepass); turns authentication on. Prefer the variable, which ps does not show (KV_PASSWORD)",
+        };
+        Unprotected = new Option<bool>("--unprotected")
+        {
+            Description = "Listen on an address beyond loopback without authentication; refused otherwise (protected mode) (KV_UNPROTECTED=true)",
+            DefaultValueFactory = result => _environment("KV_UNPROTECTED") switch
+            {
+                null or "" => false,
+                var text when bool.TryParse(text, out var value) => value,
+                "1" => true,
+                "0" => false,
+                var text => Invalid(result, text),
+            },
+        };
+
+        Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent. 'kv-server hash-password --help': make a users-file line for --users.");
+        foreach (var option in new Option[] { Bind, Port, Users, Password, Unprotected, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
+        }
+
+
+        static bool Invalid(System.CommandLine.Parsing.ArgumentResult result, string text)
+        {
+            result.AddError($"KV_UNPROTECTED: '{text}' is not valid; expected true or false.");
+            return false;
         }
     }
 
     public Command Root { get; }
+
+    public Option<string?> Users { get; }
+
+    public Option<string?> Password { get; }
+
+    public Option<bool> Unprotected { get; }
 
     public Option<IPAddress> Bind { get; }
 
@@ -105,9 +142,18 @@ internal sealed class ServerCommandLine
     /// <summary>Reads the parsed values into options; throws <see cref="ArgumentException"/> for a bad combination.</summary>
     public KvServerOptions ToOptions(ParseResult result)
     {
+        var usersFile = result.GetValue(Users);
+        var password = result.GetValue(Password) is { Length: > 0 } given ? given : _environment("KV_PASSWORD") is { Length: > 0 } variable ? variable : null;
+        if (usersFile is not null && password is not null)
+        {
+            throw new ArgumentException("--users and --password (KV_USERS and KV_PASSWORD) exclude each other: give one.");
+        }
+
         var options = new KvServerOptions
         {
             BindAddress = result.GetValue(Bind)!,
+            Users = usersFile is not null ? Security.UserDirectory.Load(usersFile) : password is not null ? Security.UserDirectory.FromPassword(password) : null,
+            Unprotected = result.GetValue(Unprotected),
             Port = result.GetValue(Port),
             MaxConnections = result.GetValue(MaxConnections),
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
@@ -151,6 +197,13 @@ internal sealed class ServerCommandLine
     {
         expected = "a number of seconds, 0 or more";
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value) && value >= 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2;
+    }
+
+    private static bool UsersFile(string text, out string? value, out string expected)
+    {
+        expected = "a file";
+        value = text;
+        return text.Length > 0;
     }
 
     private static bool Directory(string text, out string? value, out string expected)

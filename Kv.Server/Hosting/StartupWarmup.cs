@@ -25,6 +25,9 @@ internal static class StartupWarmup
             BindAddress = IPAddress.Loopback,
             Port = 0,
             Persistence = null,
+
+            // The request path is the same with authentication, after the AUTH; the scratch server needs none.
+            Users = null,
             EventThreads = 1,
             IdleTimeout = TimeSpan.Zero,
             ShutdownTimeout = TimeSpan.FromSeconds(1),

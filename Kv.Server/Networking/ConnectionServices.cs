@@ -94,11 +94,16 @@ internal sealed class ConnectionServices
     public long AbortedAcceptCount => Interlocked.Read(ref _abortedAccepts);
 
     /// <summary>A connection's buffers (from the client buffer pool) and the step that answers what arrives in them.</summary>
-    public FrameProcessor CreateFrames(long connectionId, out ReceiveBuffer input, out PooledBufferWriter output)
+    /// <param name="connectionId">The connection's id, for the log.</param>
+    /// <param name="peer">The client's address, asked for only when a log line names it (a failed AUTH).</param>
+    /// <param name="input">The receive buffer.</param>
+    /// <param name="output">The send buffer.</param>
+    public FrameProcessor CreateFrames(long connectionId, Func<System.Net.EndPoint?> peer, out ReceiveBuffer input, out PooledBufferWriter output)
     {
         input = new ReceiveBuffer(InitialBufferSize, Parser.Limits.MaxFrameBytes, BufferPool);
         output = new PooledBufferWriter(InitialBufferSize, BufferPool);
-        return new FrameProcessor(connectionId, input, output, Store, Parser, Options.SendBufferLimit, Logger, persistent: Commits is not null, OutOfMemoryLog, Options.ClientOutputLimit);
+        return new FrameProcessor(connectionId, input, output, Store, Parser, Options.SendBufferLimit, Logger, persistent: Commits is not null, OutOfMemoryLog, Options.ClientOutputLimit,
+            Options.Users, Options.Users is null ? null : peer);
     }
 
     /// <summary>Counts a new connection in, unless the server is at <see cref="MaxConnections"/>.</summary>

@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Net;
 using System.Text;
 using CommunityToolkit.HighPerformance.Buffers;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Commands;
 using Kv.Server.Diagnostics;
+using Kv.Server.Security;
 using Kv.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +26,12 @@ internal enum BatchOutcome
 
     /// <summary>The responses held for the client passed the client output limit: close at once, without them.</summary>
     OutputLimitExceeded,
+
+    /// <summary>
+    /// An AUTH is being checked (off the connection's thread; a failure also waits out its delay): send what is pending,
+    /// read and process nothing more until <see cref="FrameProcessor.Paused"/> completes, then process again.
+    /// </summary>
+    Paused,
 }
 
 /// <summary>
@@ -32,7 +40,7 @@ internal enum BatchOutcome
 /// (<see cref="EventLoop.LoopConnection"/>, <see cref="Sockets.SocketConnection"/>) wrap it with their socket calls; the
 /// fuzz harness (Kv.Fuzz) feeds it bytes directly.
 /// </summary>
-internal sealed class FrameProcessor
+internal sealed partial class FrameProcessor
 {
     private static readonly byte[] OutOfMemoryMessage = "out of memory: the client memory budget (--max-client-memory) or the heap has no room for this response"u8.ToArray();
 
@@ -53,8 +61,11 @@ internal sealed class FrameProcessor
     private readonly List<WriteResponse>? _uncommittedWrites;
     private long _requests;
 
-    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null, long outputLimit = 0)
+    public FrameProcessor(long connectionId, ReceiveBuffer input, PooledBufferWriter output, MemoryStore store, CommandParser parser, int sendBufferLimit, ILogger logger, bool persistent = false, LogInterval? outOfMemoryLog = null, long outputLimit = 0, UserDirectory? users = null, Func<EndPoint?>? peer = null)
     {
+        _users = users;
+        _peer = peer;
+        _allowed = users is null ? ulong.MaxValue : 0;
         _outputLimit = outputLimit;
         _outOfMemoryLog = outOfMemoryLog ?? new LogInterval(TimeSpan.FromSeconds(10));
         _uncommittedWrites = persistent ? [] : null;
@@ -73,6 +84,11 @@ internal sealed class FrameProcessor
     /// <summary>Answers the whole frames in the receive buffer, until it holds less than a frame, the send buffer is full, or a fatal error.</summary>
     public BatchOutcome Process()
     {
+        if (_pendingAuth is not null && FinishAuth() is { } afterAuth)
+        {
+            return afterAuth;
+        }
+
         while (true)
         {
             var status = _parser.TryParse(_input.Unparsed, out var command, out var error);
@@ -80,14 +96,32 @@ internal sealed class FrameProcessor
             {
                 case ParseStatus.Complete:
                     var start = _output.WrittenCount;
-                    if (!Execute(command))
-                    {
-                        return BatchOutcome.Close;
-                    }
 
-                    if (_uncommittedWrites is not null && CommandDispatcher.IsWrite(command.Kind))
+                    // One AND per request: a bit per command number the connection may run now (all of them without
+                    // authentication). What is not allowed (and AUTH, when authentication is on) takes the slow path.
+                    if ((_allowed & (1UL << (ushort)command.Kind)) != 0)
                     {
-                        _uncommittedWrites.Add(new WriteResponse(start, _output.WrittenCount, command.Version, command.RequestId));
+                        if (!Execute(command))
+                        {
+                            return BatchOutcome.Close;
+                        }
+
+                        if (_uncommittedWrites is not null && CommandDispatcher.IsWrite(command.Kind))
+                        {
+                            _uncommittedWrites.Add(new WriteResponse(start, _output.WrittenCount, command.Version, command.RequestId));
+                        }
+                    }
+                    else
+                    {
+                        switch (Guard(command))
+                        {
+                            case GuardOutcome.Close:
+                                return BatchOutcome.Close;
+                            case GuardOutcome.Paused:
+                                _input.Consume(command.FrameLength);
+                                _requests++;
+                                return BatchOutcome.Paused;
+                        }
                     }
 
                     _input.Consume(command.FrameLength);

@@ -39,6 +39,7 @@ internal sealed partial class LoopConnection
     private bool _stopping;
     private bool _closed;
     private bool _counted = true;
+    private bool _paused;
 
     public LoopConnection(long id, int fd, EventLoop loop)
     {
@@ -46,7 +47,7 @@ internal sealed partial class LoopConnection
         Fd = fd;
         _loop = loop;
         _services = loop.Services;
-        _frames = _services.CreateFrames(id, out _input, out _output);
+        _frames = _services.CreateFrames(id, () => Native.PeerAddress(fd), out _input, out _output);
 
         LastActivity = Environment.TickCount64;
     }
@@ -76,6 +77,13 @@ internal sealed partial class LoopConnection
             return;
         }
 
+        if (_paused && (events & (Native.EpollHup | Native.EpollErr)) != 0)
+        {
+            // Not read while an AUTH is checked, but these are reported whatever the interest: the client is gone.
+            Close();
+            return;
+        }
+
         if ((events & Native.EpollOut) != 0 && _interest == WriteInterest)
         {
             if (!Flush())
@@ -97,7 +105,7 @@ internal sealed partial class LoopConnection
     public void ProcessInput()
     {
         _queued = false;
-        if (_closed || _sent < _output.WrittenCount && _interest == WriteInterest)
+        if (_closed || _paused || _sent < _output.WrittenCount && _interest == WriteInterest)
         {
             return;
         }
@@ -124,6 +132,9 @@ internal sealed partial class LoopConnection
                 break;
             case BatchOutcome.OutputLimitExceeded:
                 Abort();
+                break;
+            case BatchOutcome.Paused:
+                Pause();
                 break;
             default:
                 _fatal = true;
@@ -283,11 +294,46 @@ internal sealed partial class LoopConnection
             return;
         }
 
-        SetInterest(ReadInterest);
+        // While an AUTH is checked the connection is not read: what its client sends waits in the kernel.
+        SetInterest(_paused ? NoInterest : ReadInterest);
         if (_input.Length > 0 && !_queued)
         {
             ProcessInput();
         }
+    }
+
+    // An AUTH is being checked off the loop's thread (and a failure waits out its delay on a timer): the responses
+    // before it go out at the end of the turn as usual, nothing more is read or run, and the loop's thread goes on
+    // serving the other connections. When the answer is known, the resume is posted to the loop.
+    private void Pause()
+    {
+        _paused = true;
+        if (!_dirty && _interest == ReadInterest)
+        {
+            SetInterest(NoInterest);
+        }
+
+        _frames.Paused.ContinueWith(static (_, state) =>
+        {
+            var connection = (LoopConnection)state!;
+            connection._loop.Post(static s => ((LoopConnection)s!).Resume(), connection);
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Resume()
+    {
+        _paused = false;
+        if (_closed || _draining)
+        {
+            return;
+        }
+
+        if (_interest == NoInterest)
+        {
+            SetInterest(ReadInterest);
+        }
+
+        ProcessInput();
     }
 
     private void QueueForNextTurn()

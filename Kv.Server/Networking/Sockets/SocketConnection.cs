@@ -34,7 +34,7 @@ internal sealed class SocketConnection : IDisposable
         Id = id;
         _socket = socket;
         _logger = services.Logger;
-        _frames = services.CreateFrames(id, out _input, out _output);
+        _frames = services.CreateFrames(id, () => socket.RemoteEndPoint, out _input, out _output);
         _commits = services.Commits;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
@@ -166,6 +166,11 @@ internal sealed class SocketConnection : IDisposable
             switch (outcome)
             {
                 case BatchOutcome.SendBufferFull:
+                    continue;
+                case BatchOutcome.Paused:
+                    // An AUTH is being checked (and a failure delayed): nothing more is read or run until then, and no
+                    // thread waits meanwhile.
+                    await _frames.Paused.ConfigureAwait(false);
                     continue;
                 case BatchOutcome.NeedMoreData:
                     return true;
