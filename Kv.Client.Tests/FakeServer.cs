@@ -26,6 +26,10 @@ internal sealed class FakeServer : IAsyncDisposable
     private uint _idShift;
     private int _accepted;
     private int _requests;
+    private (byte[] User, byte[] Password)? _credentials;
+    private readonly HashSet<Socket> _authenticated = [];
+    private readonly List<(int Connection, CommandKind Kind)> _log = [];
+    private readonly Dictionary<Socket, int> _connectionNumbers = [];
 
     private FakeServer(Socket listener)
     {
@@ -84,6 +88,30 @@ internal sealed class FakeServer : IAsyncDisposable
             }
 
             _held.Clear();
+        }
+    }
+
+    /// <summary>
+    /// From now on, require AUTH with this user (the empty name is the default user) and password, as a server with
+    /// authentication does (docs/protocol.md): AUTH answers OK or ERROR AuthenticationFailed; before a successful one,
+    /// every command but AUTH and PING is answered ERROR NotAuthenticated.
+    /// </summary>
+    public void RequirePassword(string user, string password)
+    {
+        lock (_lock)
+        {
+            _credentials = (Encoding.UTF8.GetBytes(user), Encoding.UTF8.GetBytes(password));
+        }
+    }
+
+    /// <summary>
+    /// Every request received so far, in order: the connection's number (1 for the first accepted) and the command.
+    /// </summary>
+    public IReadOnlyList<(int Connection, CommandKind Kind)> Requests()
+    {
+        lock (_lock)
+        {
+            return _log.ToList();
         }
     }
 
@@ -171,10 +199,11 @@ internal sealed class FakeServer : IAsyncDisposable
         {
             var socket = await _listener.AcceptAsync(_stopping.Token);
             socket.NoDelay = true;
-            Interlocked.Increment(ref _accepted);
+            var number = Interlocked.Increment(ref _accepted);
             lock (_lock)
             {
                 _connections.Add(socket);
+                _connectionNumbers[socket] = number;
             }
 
             _ = ServeAsync(socket);
@@ -226,7 +255,8 @@ internal sealed class FakeServer : IAsyncDisposable
             {
                 consumed += command.FrameLength;
                 Interlocked.Increment(ref _requests);
-                var response = Respond(command);
+                _log.Add((_connectionNumbers.GetValueOrDefault(socket), command.Kind));
+                var response = Respond(socket, command);
                 if (_stalled)
                 {
                     _held.Add((socket, response));
@@ -241,17 +271,37 @@ internal sealed class FakeServer : IAsyncDisposable
         return consumed;
     }
 
-    private byte[] Respond(in CommandView command)
+    private byte[] Respond(Socket socket, in CommandView command)
     {
         var key = Convert.ToHexString(command.Key);
         var id = unchecked(command.RequestId + _idShift);
         if (_nextError is var (code, message))
         {
             _nextError = null;
-            var text = Encoding.UTF8.GetBytes(message);
-            var error = new byte[ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Error, text.Length)];
-            ResponseEncoder.Encode(error, ProtocolVersion.V1, ResponseStatus.Error, id, text, code);
-            return error;
+            return Error(id, code, message);
+        }
+
+        if (_credentials is var (user, password))
+        {
+            if (command.Kind == CommandKind.Auth)
+            {
+                if (command.Key.SequenceEqual(user) && command.Value.SequenceEqual(password))
+                {
+                    _authenticated.Add(socket);
+                    return Encode(ResponseStatus.Ok, id, []);
+                }
+
+                return Error(id, ProtocolErrorCode.AuthenticationFailed, "authentication failed");
+            }
+
+            if (command.Kind != CommandKind.Ping && !_authenticated.Contains(socket))
+            {
+                return Error(id, ProtocolErrorCode.NotAuthenticated, "not authenticated");
+            }
+        }
+        else if (command.Kind == CommandKind.Auth)
+        {
+            return Encode(ResponseStatus.Ok, id, []);
         }
 
         byte[]? value;
@@ -267,6 +317,14 @@ internal sealed class FakeServer : IAsyncDisposable
             default:
                 return Encode(ResponseStatus.Ok, id, command.Value.IsEmpty ? Encoding.UTF8.GetBytes("PONG") : command.Value.ToArray());
         }
+    }
+
+    private static byte[] Error(uint id, ProtocolErrorCode code, string message)
+    {
+        var text = Encoding.UTF8.GetBytes(message);
+        var error = new byte[ResponseEncoder.GetEncodedLength(ProtocolVersion.V1, ResponseStatus.Error, text.Length)];
+        ResponseEncoder.Encode(error, ProtocolVersion.V1, ResponseStatus.Error, id, text, code);
+        return error;
     }
 
     private static byte[] Encode(ResponseStatus status, uint id, byte[] payload)

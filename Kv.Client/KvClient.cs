@@ -43,6 +43,9 @@ public sealed partial class KvClient : IAsyncDisposable
     private long _nextAttemptAt;
     private volatile bool _disposed;
 
+    // Set when the server refused the credentials: no connection is attempted with them again.
+    private KvAuthenticationException? _authenticationFailure;
+
     private KvClient(KvClientOptions options, EndPoint endPoint)
     {
         _options = options;
@@ -59,17 +62,21 @@ public sealed partial class KvClient : IAsyncDisposable
     /// </summary>
     public bool IsConnected => _connection?.IsOpen == true && !_disposed;
 
-    /// <summary>Connects to the server at <paramref name="endPoint"/> with default options.</summary>
-    /// <param name="endPoint">The server's address, <c>host:port</c> (see <see cref="KvClientOptions.EndPoint"/>).</param>
+    /// <summary>
+    /// Connects to the server at <paramref name="endPoint"/> with default options, or those of a connection string
+    /// (<c>host:port,user=alice,password=secret</c>; see <see cref="KvClientOptions.Parse"/>).
+    /// </summary>
+    /// <param name="endPoint">The server's address, <c>host:port</c> (see <see cref="KvClientOptions.EndPoint"/>), and any options.</param>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>A connected client.</returns>
-    /// <exception cref="ArgumentException"><paramref name="endPoint"/> is not <c>host:port</c>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="endPoint"/> is not <c>host:port</c>, or has an unknown or malformed option.</exception>
+    /// <exception cref="KvAuthenticationException">The server refused the user and password.</exception>
     /// <exception cref="KvConnectionException">The server cannot be reached within the connect timeout, or refused the connection.</exception>
     /// <exception cref="KvProtocolException">Something answered that is not a Kv server.</exception>
     public static ValueTask<KvClient> ConnectAsync(string endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        return ConnectAsync(KvClientOptions.Default with { EndPoint = endPoint }, cancellationToken);
+        return ConnectAsync(KvClientOptions.Parse(endPoint), cancellationToken);
     }
 
     /// <summary>
@@ -80,6 +87,7 @@ public sealed partial class KvClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>A connected client.</returns>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="KvAuthenticationException">The server refused <see cref="KvClientOptions.User"/> and <see cref="KvClientOptions.Password"/>.</exception>
     /// <exception cref="KvConnectionException">The server cannot be reached within the connect timeout, or refused the connection (<see cref="KvConnectionException.ServerMessage"/> says why, e.g. <c>too many connections</c>).</exception>
     /// <exception cref="KvProtocolException">Something answered that is not a Kv server.</exception>
     public static async ValueTask<KvClient> ConnectAsync(KvClientOptions options, CancellationToken cancellationToken = default)
@@ -312,6 +320,11 @@ public sealed partial class KvClient : IAsyncDisposable
                 return Task.FromResult(connection);
             }
 
+            if (_authenticationFailure is { } refused)
+            {
+                return Task.FromException<ClientConnection>(refused.Repeat());
+            }
+
             if (_reconnection is null || _reconnection.IsCompleted)
             {
                 _reconnection = ReconnectAsync();
@@ -365,6 +378,11 @@ public sealed partial class KvClient : IAsyncDisposable
             TimeSpan delay;
             lock (_stateLock)
             {
+                if (e is KvAuthenticationException refused)
+                {
+                    _authenticationFailure = refused;
+                }
+
                 _failedAttempts = attempt;
                 delay = BackoffDelay(attempt);
                 _nextAttemptAt = Environment.TickCount64 + (long)delay.TotalMilliseconds;

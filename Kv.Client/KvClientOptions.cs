@@ -1,3 +1,4 @@
+using System.Text;
 using Kv.Client.Internal;
 using Kv.Protocol;
 using Microsoft.Extensions.Logging;
@@ -83,6 +84,89 @@ public sealed record KvClientOptions
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// The user to authenticate as, with <see cref="Password"/>; null (the default) for the server's default user
+    /// (<c>default</c>, the user of its <c>--password</c>), sent as the empty user name. Needs a <see cref="Password"/>.
+    /// </summary>
+    public string? User { get; init; }
+
+    /// <summary>
+    /// The password, or null (the default) for none. When set, every connection the client opens, the first and every
+    /// reconnection, sends AUTH (<see cref="User"/>, this password) before any other request, and is used only once the
+    /// server accepted it; a refusal fails the connection attempt with <see cref="KvAuthenticationException"/>, and the
+    /// client makes no further attempt with these credentials. Never shown by <see cref="ToString"/>, in logs or in
+    /// exception messages. Must not be empty.
+    /// </summary>
+    public string? Password { get; init; }
+
+    /// <summary>
+    /// Reads a connection string: <c>host:port</c>, then options separated by commas, each <c>name=value</c> (names
+    /// case-insensitive): <c>user=alice</c>, <c>password=secret</c>. For example
+    /// <c>cache.local:6555,user=app,password=s3cret</c>. A value runs to the next comma, so a password that contains a
+    /// comma cannot be written here: set <see cref="Password"/> on the options instead (an <c>=</c> in a value is fine).
+    /// Every other option is taken from <paramref name="defaults"/> (or <see cref="Default"/>).
+    /// </summary>
+    /// <param name="connectionString">The connection string.</param>
+    /// <param name="defaults">The options the string's are applied to; <see cref="Default"/> when null.</param>
+    /// <returns>The options.</returns>
+    /// <exception cref="ArgumentException">An option is unknown, repeated, or has no <c>=</c>; the message names it but never quotes a value.</exception>
+    public static KvClientOptions Parse(string connectionString, KvClientOptions? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        var options = defaults ?? Default;
+        var parts = connectionString.Split(',');
+        options = options with { EndPoint = parts[0].Trim() };
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                // Never quote the text: it may be (part of) a password.
+                throw new ArgumentException(
+                    $"Option {i} of the connection string has no '=': options are name=value (user, password), separated by commas. " +
+                    "A password that contains a comma must be set with KvClientOptions.Password.",
+                    nameof(connectionString));
+            }
+
+            var name = part[..equals].Trim();
+            var value = part[(equals + 1)..];
+            if (!seen.Add(name))
+            {
+                throw new ArgumentException($"The connection string gives the option '{name}' more than once.", nameof(connectionString));
+            }
+
+            options = name.ToLowerInvariant() switch
+            {
+                "user" => options with { User = value.Trim() },
+                "password" => options with { Password = value },
+                _ => throw new ArgumentException(
+                    $"Unknown option '{name}' in the connection string: the options are user and password (the others are set on KvClientOptions).",
+                    nameof(connectionString)),
+            };
+        }
+
+        return options;
+    }
+
+    /// <summary>Every option but the password, which shows only as set or not.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("EndPoint = ").Append(EndPoint)
+            .Append(", ConnectTimeout = ").Append(ConnectTimeout)
+            .Append(", OperationTimeout = ").Append(OperationTimeout)
+            .Append(", ReconnectMinDelay = ").Append(ReconnectMinDelay)
+            .Append(", ReconnectMaxDelay = ").Append(ReconnectMaxDelay)
+            .Append(", ReconnectJitter = ").Append(ReconnectJitter)
+            .Append(", MaxFrameBytes = ").Append(MaxFrameBytes)
+            .Append(", MaxPendingWriteBytes = ").Append(MaxPendingWriteBytes)
+            .Append(", LoggerFactory = ").Append(LoggerFactory)
+            .Append(", User = ").Append(User)
+            .Append(", Password = ").Append(Password is null ? "(none)" : "(set)");
+        return true;
+    }
+
     /// <summary>Checks every option, throwing <see cref="ArgumentException"/> naming the first bad one.</summary>
     internal void Validate()
     {
@@ -111,6 +195,16 @@ public sealed record KvClientOptions
         if (!(ReconnectJitter >= 0 && ReconnectJitter <= 1))
         {
             throw new ArgumentException($"{nameof(ReconnectJitter)} must be from 0 to 1, not {ReconnectJitter}.", nameof(ReconnectJitter));
+        }
+
+        if (Password is { Length: 0 })
+        {
+            throw new ArgumentException($"{nameof(Password)} must not be empty: null for none.", nameof(Password));
+        }
+
+        if (User is not null && Password is null)
+        {
+            throw new ArgumentException($"{nameof(User)} is set without a {nameof(Password)}: a user authenticates with a password.", nameof(User));
         }
 
         if (MaxFrameBytes < ProtocolLimits.MinimumMaxFrameBytes)

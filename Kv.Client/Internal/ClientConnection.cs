@@ -120,6 +120,10 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
             socket.NoDelay = true;
             connection = new ClientConnection(socket, options, options.EndPoint, logger);
             connection.StartLoops();
+            if (options.Password is not null)
+            {
+                await connection.AuthenticateAsync(options, timeout.Token).ConfigureAwait(false);
+            }
 
             var ping = connection.TryStart<string?, StringDecoder>(CommandKind.Ping, default, default, timeout.Token)
                 ?? throw connection.Failure!.CreateException();
@@ -160,6 +164,40 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
             {
                 connection.Abort(ConnectionFailure.Lost("The connection attempt failed."));
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends AUTH (the options' user and password) as the connection's first request and waits for its answer: OK, or
+    /// ERROR <see cref="ProtocolErrorCode.AuthenticationFailed"/>, which becomes <see cref="KvAuthenticationException"/>.
+    /// Nothing else is queued on the connection before this returns.
+    /// </summary>
+    private async Task AuthenticateAsync(KvClientOptions options, CancellationToken cancellationToken)
+    {
+        var password = System.Text.Encoding.UTF8.GetBytes(options.Password!);
+        PendingOperation<bool, BooleanDecoder>? auth;
+        try
+        {
+            auth = TryStart<bool, BooleanDecoder>(CommandKind.Auth, new Argument(options.User ?? string.Empty), new Argument(password), cancellationToken);
+        }
+        finally
+        {
+            // The request is encoded: the copy is not needed any more.
+            Array.Clear(password);
+        }
+
+        if (auth is null)
+        {
+            throw Failure!.CreateException();
+        }
+
+        try
+        {
+            await auth.AsValueTask().ConfigureAwait(false);
+        }
+        catch (KvServerException e) when (e.Code == ProtocolErrorCode.AuthenticationFailed)
+        {
+            throw new KvAuthenticationException(options.EndPoint, options.User, e.ServerMessage);
         }
     }
 
