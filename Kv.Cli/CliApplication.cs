@@ -9,7 +9,8 @@ namespace Kv.Cli;
 /// The <c>kv</c> command line: <c>set</c>, <c>get</c>, <c>clear</c>, <c>ping</c> and the expiry commands (<c>ttl</c>,
 /// <c>expire</c>, <c>persist</c>, <c>getex</c>; <c>CliApplication.Expiry.cs</c>) run one command and exit; with no
 /// command, an interactive prompt. <c>--host</c> and <c>--port</c> default to the environment variables
-/// <c>KV_HOST</c> and <c>KV_PORT</c> (the server's names), then to 127.0.0.1 and 6555.
+/// <c>KV_HOST</c> and <c>KV_PORT</c> (the server's names), then to 127.0.0.1 and 6555; <c>--user</c> and
+/// <c>--password</c> to <c>KV_USER</c> and <c>KV_PASSWORD</c>, then to none (no AUTH).
 /// </summary>
 public sealed partial class CliApplication
 {
@@ -22,6 +23,9 @@ public sealed partial class CliApplication
     private readonly bool _interactiveInput;
     private readonly Option<string> _host;
     private readonly Option<int> _port;
+    private readonly Option<string?> _user;
+    private readonly Option<string?> _password;
+    private readonly Func<string, string?> _environment;
     private readonly Command _root;
 
     /// <summary>Creates the command line over the given streams and environment.</summary>
@@ -42,6 +46,19 @@ public sealed partial class CliApplication
         _host.Recursive = true;
         _port = ToolOptions.Value("--port", "Server port.", ToolOptions.Port(allowZero: false), KvClientOptions.DefaultPort, "KV_PORT", environment, "-p");
         _port.Recursive = true;
+
+        // Read from the environment here rather than by the options themselves, whose help would show the value.
+        _environment = environment;
+        _user = new Option<string?>("--user")
+        {
+            Description = "The user to authenticate as, with --password; without it, the server's default user (KV_USER).",
+            Recursive = true,
+        };
+        _password = new Option<string?>("--password")
+        {
+            Description = "The password: kv authenticates (AUTH) before its command. Prefer the variable, which ps does not show (KV_PASSWORD).",
+            Recursive = true,
+        };
 
         var set = CreateSetCommand();
 
@@ -65,13 +82,15 @@ public sealed partial class CliApplication
             "Durations: 500ms, 10s, 5m, 1h, 2d; a plain number is seconds. Times: Unix milliseconds, or ISO 8601 (UTC without an offset).");
         _root.Options.Add(_host);
         _root.Options.Add(_port);
+        _root.Options.Add(_user);
+        _root.Options.Add(_password);
         foreach (var command in new[] { set, get, clear, ping, CreateTtlCommand(), CreateExpireCommand(), CreatePersistCommand(), CreateGetExCommand() })
         {
             _root.Subcommands.Add(command);
         }
 
         _root.SetAction((result, cancellationToken) =>
-            new InteractiveShell(Address(result), _input, _output, _interactiveInput).RunAsync(cancellationToken));
+            new InteractiveShell(ClientOptions(result), _input, _output, _interactiveInput).RunAsync(cancellationToken));
     }
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code (<see cref="ExitCodes"/>).</summary>
@@ -93,12 +112,20 @@ public sealed partial class CliApplication
         return host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 
+    private KvClientOptions ClientOptions(ParseResult result) => KvClientOptions.Default with
+    {
+        EndPoint = Address(result),
+        User = NonEmpty(result.GetValue(_user)) ?? NonEmpty(_environment("KV_USER")),
+        Password = NonEmpty(result.GetValue(_password)) ?? NonEmpty(_environment("KV_PASSWORD")),
+    };
+
+    private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
     private async Task<int> RunOneAsync(ParseResult result, Func<KvClient, CancellationToken, Task<KvCommand.Outcome>> command, CancellationToken cancellationToken)
     {
-        var address = Address(result);
         try
         {
-            await using var client = await KvClient.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            await using var client = await KvClient.ConnectAsync(ClientOptions(result), cancellationToken).ConfigureAwait(false);
             var outcome = await command(client, cancellationToken).ConfigureAwait(false);
             if (outcome.Output is not null)
             {

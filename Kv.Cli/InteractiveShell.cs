@@ -22,6 +22,7 @@ public sealed class InteractiveShell
         """;
 
     private readonly string _address;
+    private readonly KvClientOptions _options;
     private readonly TextReader _input;
     private readonly TextWriter _output;
     private readonly bool _showPrompt;
@@ -33,8 +34,19 @@ public sealed class InteractiveShell
     /// <param name="output">Where answers, errors and the prompt are written.</param>
     /// <param name="showPrompt">True to write the prompt before each line.</param>
     public InteractiveShell(string address, TextReader input, TextWriter output, bool showPrompt)
+        : this(KvClientOptions.Default with { EndPoint = address ?? throw new ArgumentNullException(nameof(address)) }, input, output, showPrompt)
     {
-        _address = address ?? throw new ArgumentNullException(nameof(address));
+    }
+
+    /// <summary>Creates a prompt for the server <paramref name="options"/> name, with their credentials.</summary>
+    /// <param name="options">The client's options: the server (<see cref="KvClientOptions.EndPoint"/>, shown in the prompt), user and password.</param>
+    /// <param name="input">Where commands are read.</param>
+    /// <param name="output">Where answers, errors and the prompt are written.</param>
+    /// <param name="showPrompt">True to write the prompt before each line.</param>
+    public InteractiveShell(KvClientOptions options, TextReader input, TextWriter output, bool showPrompt)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _address = options.EndPoint;
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _showPrompt = showPrompt;
@@ -128,7 +140,7 @@ public sealed class InteractiveShell
 
         try
         {
-            _client ??= await KvClient.ConnectAsync(_address, cancellationToken).ConfigureAwait(false);
+            _client ??= await KvClient.ConnectAsync(_options, cancellationToken).ConfigureAwait(false);
             var outcome = name switch
             {
                 "set" => await KvCommand.SetAsync(_client, arguments[1], arguments[2], cancellationToken).ConfigureAwait(false),

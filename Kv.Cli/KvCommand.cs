@@ -72,6 +72,8 @@ public static partial class KvCommand
         ArgumentNullException.ThrowIfNull(exception);
         return exception switch
         {
+            KvAuthenticationException refused => $"authentication failed for {(refused.User is null ? "the default user" : $"user '{refused.User}'")}: {refused.ServerMessage} (check --user and --password, or KV_USER and KV_PASSWORD)",
+            KvServerException { Code: Kv.Protocol.ProtocolErrorCode.NotAuthenticated } server => $"server error {server.Code}: {server.ServerMessage} (give --password, or KV_PASSWORD)",
             KvServerException server => $"server error {server.Code}: {server.ServerMessage}",
             OperationCanceledException => "cancelled",
             _ => exception.Message,
