@@ -42,8 +42,15 @@ public static class Program
         var perSecond = new Option<bool>("--per-second") { Description = "Also print each second's responses and highest latency (text output)." };
         var threads = ToolOptions.Value("--threads", "Load threads, each an event loop over its share of the connections.", ToolOptions.Int(1, 64), 1);
 
+        // Read from the environment in the action rather than by the options, whose help would show the value.
+        var user = new Option<string?>("--user") { Description = "The user of the AUTH that opens each connection, with --password; without it, the server's default user (KV_USER)." };
+        var password = new Option<string?>("--password", "-a")
+        {
+            Description = "Send AUTH [user] password as each connection's first request and check the answer before the load (Kv protocol version 1, or RESP for Redis's requirepass and ACL users). Prefer the variable, which ps does not show (KV_PASSWORD).",
+        };
+
         var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
-        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, keyOffset, ttl, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads })
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, keyOffset, ttl, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads, user, password })
         {
             root.Options.Add(option);
         }
@@ -79,6 +86,8 @@ public static class Program
                 Verify = result.GetValue(verify),
                 ServerPid = result.GetValue(serverPid),
                 Threads = result.GetValue(threads),
+                User = NonEmpty(result.GetValue(user)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_USER")),
+                Password = NonEmpty(result.GetValue(password)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_PASSWORD")),
                 Protocol = proto == "resp"
                     ? new RespWireProtocol(result.GetValue(ttl))
                     : new KvWireProtocol((ProtocolVersion)result.GetValue(kvVersion), result.GetValue(ttl)),
@@ -86,6 +95,18 @@ public static class Program
             if (proto == "kv" && result.GetValue(ttl) > 0 && result.GetValue(kvVersion) == 0)
             {
                 await Console.Error.WriteLineAsync("kv-bench: --ttl needs SETX, which protocol version 0 does not have: use --kv-version 1.").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            if (options.Password is not null && proto == "kv" && result.GetValue(kvVersion) == 0)
+            {
+                await Console.Error.WriteLineAsync("kv-bench: --password needs AUTH, which protocol version 0 does not have: use --kv-version 1.").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            if (options.User is not null && options.Password is null)
+            {
+                await Console.Error.WriteLineAsync("kv-bench: --user (KV_USER) needs --password (KV_PASSWORD).").ConfigureAwait(false);
                 return ExitCodes.Error;
             }
 
@@ -120,6 +141,11 @@ public static class Program
                     }
                 }
             }
+            catch (AuthenticationFailedException e)
+            {
+                await Console.Error.WriteLineAsync($"kv-bench: {options.Host}:{options.Port}: {e.Message} (check --user and --password, or KV_USER and KV_PASSWORD)").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or InvalidDataException)
             {
                 await Console.Error.WriteLineAsync($"kv-bench: {options.Host}:{options.Port}: {e.Message}").ConfigureAwait(false);
@@ -142,6 +168,8 @@ public static class Program
     // KV_PORT is the Kv server's port, so it applies only to the kv protocol; a bad value is ignored for the default.
     private static int KvPortFromEnvironment() =>
         Environment.GetEnvironmentVariable("KV_PORT") is { } text && ToolOptions.Port(allowZero: false)(text, out var port, out _) ? port : 6555;
+
+    private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private static bool HostName(string text, out string value, out string expected)
     {

@@ -60,6 +60,12 @@ internal sealed record BenchOptions
     /// <summary>Load threads, each an event loop over its share of the connections.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>The user of the AUTH that opens each connection; null for the server's default user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The password of the AUTH that opens each connection; null: no AUTH.</summary>
+    public string? Password { get; init; }
+
     /// <summary>A server process whose CPU time is read from /proc around each test.</summary>
     public int? ServerPid { get; init; }
 }

@@ -91,7 +91,17 @@ internal sealed class ConnectionWorker : IDisposable
         try
         {
             socket.Connect(options.Host, options.Port);
+            if (options.Password is not null)
+            {
+                Authenticate(socket, options);
+            }
+
             socket.Blocking = false;
+        }
+        catch (AuthenticationFailedException)
+        {
+            socket.Dispose();
+            throw;
         }
         catch (SocketException e)
         {
@@ -102,6 +112,54 @@ internal sealed class ConnectionWorker : IDisposable
         }
 
         return new ConnectionWorker(socket, options, operation, state, keys);
+    }
+
+    /// <summary>
+    /// Sends the AUTH that opens the connection and reads its answer, blocking, before any load: anything but OK (Kv's
+    /// ERROR AuthenticationFailed, Redis's <c>-WRONGPASS</c>) is <see cref="AuthenticationFailedException"/>.
+    /// </summary>
+    private static void Authenticate(Socket socket, BenchOptions options)
+    {
+        using var request = new ArrayPoolBufferWriter<byte>(256);
+        options.Protocol.WriteAuth(request, 0, options.User, options.Password!);
+        socket.Send(request.WrittenSpan);
+        socket.ReceiveTimeout = 10_000;
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            int received;
+            try
+            {
+                received = socket.Receive(buffer.AsSpan(length));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                throw new AuthenticationFailedException("the server did not answer the AUTH within 10 s");
+            }
+
+            if (received == 0)
+            {
+                throw new AuthenticationFailedException("the server closed the connection after the AUTH");
+            }
+
+            length += received;
+            if (options.Protocol.TryReadResponse(buffer.AsSpan(0, length), out _, out var outcome, out var payload))
+            {
+                if (outcome != Outcome.Ok)
+                {
+                    throw new AuthenticationFailedException($"AUTH refused: {System.Text.Encoding.UTF8.GetString(payload)}");
+                }
+
+                socket.ReceiveTimeout = 0;
+                return;
+            }
+
+            if (length == buffer.Length)
+            {
+                throw new AuthenticationFailedException("the answer to the AUTH is too long");
+            }
+        }
     }
 
     /// <summary>Starts the next batch, unless the run is over for this worker.</summary>

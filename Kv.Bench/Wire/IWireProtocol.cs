@@ -11,6 +11,12 @@ internal interface IWireProtocol
     void WriteRequest(IBufferWriter<byte> output, Operation operation, uint requestId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
     /// <summary>
+    /// Appends the AUTH that opens a connection: <paramref name="user"/> (null for the server's default user) and
+    /// <paramref name="password"/>.
+    /// </summary>
+    void WriteAuth(IBufferWriter<byte> output, uint requestId, string? user, string password);
+
+    /// <summary>
     /// Reads one response from the start of <paramref name="input"/>: false when more bytes are needed; throws
     /// <see cref="InvalidDataException"/> when the bytes cannot be a response.
     /// </summary>

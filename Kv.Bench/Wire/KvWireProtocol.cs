@@ -35,6 +35,9 @@ internal sealed class KvWireProtocol(ProtocolVersion version, long ttlMillisecon
         }
     }
 
+    public void WriteAuth(IBufferWriter<byte> output, uint requestId, string? user, string password) =>
+        CommandEncoder.Encode(output, version, CommandKind.Auth, requestId, System.Text.Encoding.UTF8.GetBytes(user ?? string.Empty), System.Text.Encoding.UTF8.GetBytes(password));
+
     public bool TryReadResponse(ReadOnlySpan<byte> input, out int consumed, out Outcome outcome, out ReadOnlySpan<byte> payload)
     {
         switch (ResponseParser.Default.TryParse(input, out var response, out var error))

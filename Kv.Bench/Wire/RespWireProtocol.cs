@@ -46,6 +46,19 @@ internal sealed class RespWireProtocol(long ttlMilliseconds = 0) : IWireProtocol
         }
     }
 
+    /// <summary>Redis's <c>AUTH password</c>, or <c>AUTH user password</c> (Redis 6 ACL users).</summary>
+    public void WriteAuth(IBufferWriter<byte> output, uint requestId, string? user, string password)
+    {
+        WriteArrayHeader(output, user is null ? 2 : 3);
+        WriteBulk(output, "AUTH"u8);
+        if (user is not null)
+        {
+            WriteBulk(output, System.Text.Encoding.UTF8.GetBytes(user));
+        }
+
+        WriteBulk(output, System.Text.Encoding.UTF8.GetBytes(password));
+    }
+
     public bool TryReadResponse(ReadOnlySpan<byte> input, out int consumed, out Outcome outcome, out ReadOnlySpan<byte> payload)
     {
         consumed = 0;
