@@ -11,6 +11,7 @@ public static class HarnessCatalog
         ["commands"] = CommandHarness.Run,
         ["responses"] = ResponseHarness.Run,
         ["connection"] = ConnectionHarness.Run,
+        ["auth-connection"] = ConnectionHarness.RunAuthenticated,
     };
 
     public static bool TryGet(string name, [NotNullWhen(true)] out Action<byte[]>? harness) => All.TryGetValue(name, out harness);

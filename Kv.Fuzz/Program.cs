@@ -46,6 +46,6 @@ static byte[] ReadAll(Stream stream)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Kv.Fuzz (commands|responses|connection) [INPUT_FILE_OR_DIR...] | Kv.Fuzz seeds PROTOCOL_MD OUTPUT_DIR");
+    Console.Error.WriteLine("usage: Kv.Fuzz (commands|responses|connection|auth-connection) [INPUT_FILE_OR_DIR...] | Kv.Fuzz seeds PROTOCOL_MD OUTPUT_DIR");
     return 2;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: fuzz/run.sh HARNESS SECONDS [--no-build]
-#   HARNESS: commands (CommandParser), responses (ResponseParser) or connection (the server's per-connection loop).
+#   HARNESS: commands (CommandParser), responses (ResponseParser), connection (the server's per-connection loop) or
+#   auth-connection (the same with users: the authentication state machine).
 # Builds and instruments (fuzz/build.sh, unless --no-build), runs afl-fuzz on the harness for SECONDS under nice -n 19,
 # prints executions, paths and crashes from fuzzer_stats, and exits 1 when crashes/ holds any crash (afl-fuzz -V
 # itself exits 0 even then). The seeds are the examples of docs/protocol.md plus the committed corpus of earlier runs,
@@ -14,8 +15,8 @@ main() {
   harness=${1:-}
   seconds=${2:-}
   case "$harness" in
-    commands|responses|connection) ;;
-    *) echo "usage: fuzz/run.sh (commands|responses|connection) SECONDS [--no-build]" >&2; exit 2 ;;
+    commands|responses|connection|auth-connection) ;;
+    *) echo "usage: fuzz/run.sh (commands|responses|connection|auth-connection) SECONDS [--no-build]" >&2; exit 2 ;;
   esac
   if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
     echo "SECONDS must be a whole number of seconds, at least 1" >&2

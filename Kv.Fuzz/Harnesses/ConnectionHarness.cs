@@ -3,6 +3,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
 using Kv.Server.Networking;
+using Kv.Server.Security;
 using Kv.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,24 +27,32 @@ public static class ConnectionHarness
     private const int BytewiseLimit = 2048;
     private static readonly CommandParser Parser = new(new ProtocolLimits(MaxFrameBytes));
 
-    public static void Run(byte[] data)
+    public static void Run(byte[] data) => Run(data, users: null);
+
+    /// <summary>
+    /// The same, on a server with users (<see cref="AuthenticatedModel"/>): the connection's authentication state machine
+    /// (AUTH right and wrong, the attempt limit, each permission, version 0 refused) against its model.
+    /// </summary>
+    public static void RunAuthenticated(byte[] data) => Run(data, AuthenticatedModel.Users);
+
+    private static void Run(byte[] data, UserDirectory? users)
     {
         var random = new Random(Segments.SeedOf(data));
-        var whole = Serve(data, _ => int.MaxValue);
-        CheckAgainstModel(data, whole);
-        Compare(whole, Serve(data, remaining => 1 + random.Next(Math.Min(remaining, 97))), "random chunks");
+        var whole = Serve(data, _ => int.MaxValue, users);
+        CheckAgainstModel(data, whole, users is null ? new ProtocolModel().Answer : new AuthenticatedModel().Answer);
+        Compare(whole, Serve(data, remaining => 1 + random.Next(Math.Min(remaining, 97)), users), "random chunks");
         if (data.Length <= BytewiseLimit)
         {
-            Compare(whole, Serve(data, _ => 1), "one byte at a time");
+            Compare(whole, Serve(data, _ => 1, users), "one byte at a time");
         }
     }
 
-    private static Served Serve(byte[] data, Func<int, int> nextChunk)
+    private static Served Serve(byte[] data, Func<int, int> nextChunk, UserDirectory? users)
     {
         using var store = new MemoryStore(new MemoryStoreOptions { StripeCount = 1, BackgroundMaintenance = false, TimeProvider = FrozenClock.Instance });
         using var input = new ReceiveBuffer(BufferSize, MaxFrameBytes);
         using var output = new PooledBufferWriter(BufferSize);
-        var frames = new FrameProcessor(1, input, output, store, Parser, SendBufferLimit, NullLogger.Instance);
+        var frames = new FrameProcessor(1, input, output, store, Parser, SendBufferLimit, NullLogger.Instance, users: users);
         var sent = new ArrayBufferWriter<byte>();
         var offset = 0;
         while (offset < data.Length)
@@ -91,6 +100,10 @@ public static class ConnectionHarness
                     return true;
                 case BatchOutcome.Close:
                     return false;
+                case BatchOutcome.Paused:
+                    // An AUTH being checked: the transports wait without a thread; the harness may block.
+                    frames.Paused.GetAwaiter().GetResult();
+                    continue;
                 default:
                     throw new InvariantViolationException($"unknown outcome {outcome}");
             }
@@ -118,9 +131,8 @@ public static class ConnectionHarness
         }
     }
 
-    private static void CheckAgainstModel(byte[] data, Served served)
+    private static void CheckAgainstModel(byte[] data, Served served, Func<CommandView, ModelAnswer> answer)
     {
-        var model = new ProtocolModel();
         var expected = new List<Response>();
         var expectClosed = false;
         long requests = 0;
@@ -130,9 +142,16 @@ public static class ConnectionHarness
             var status = Parser.TryParse(data.AsSpan(offset), out var command, out var error);
             if (status == ParseStatus.Complete)
             {
-                expected.Add(model.Answer(command));
-                requests++;
+                var (response, counted, close) = answer(command);
+                expected.Add(response);
+                requests += counted ? 1 : 0;
                 offset += command.FrameLength;
+                if (close)
+                {
+                    expectClosed = true;
+                    break;
+                }
+
                 continue;
             }
 

@@ -14,7 +14,10 @@ internal sealed class ProtocolModel
 
     private readonly Dictionary<string, (byte[] Value, long ExpiresAt)> _keys = new();
 
-    public Response Answer(in CommandView command)
+    /// <summary>The model's answer for the connection harness: every request is carried out, and none closes.</summary>
+    public ModelAnswer Answer(CommandView command) => new(Respond(command), Counted: true, Close: false);
+
+    public Response Respond(in CommandView command)
     {
         var v1 = command.Version == ProtocolVersion.V1;
         var id = command.RequestId;

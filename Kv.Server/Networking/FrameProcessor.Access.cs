@@ -15,11 +15,11 @@ namespace Kv.Server.Networking;
 /// </summary>
 internal sealed partial class FrameProcessor
 {
-    private static readonly byte[] NotAuthenticatedMessage = "not authenticated: this server requires AUTH (protocol version 1) before any command but PING"u8.ToArray();
+    internal static readonly byte[] NotAuthenticatedMessage = "not authenticated: this server requires AUTH (protocol version 1) before any command but PING"u8.ToArray();
 
-    private static readonly byte[] AuthenticationFailedMessage = "authentication failed"u8.ToArray();
+    internal static readonly byte[] AuthenticationFailedMessage = "authentication failed"u8.ToArray();
 
-    private static readonly byte[] Version0Refused =
+    internal static readonly byte[] Version0Refused =
         "authentication is on and protocol version 0 cannot authenticate: use protocol version 1 with AUTH (see docs/security.md)"u8.ToArray();
 
     private readonly UserDirectory? _users;
@@ -86,8 +86,7 @@ internal sealed partial class FrameProcessor
                 return GuardOutcome.Answered;
             }
 
-            var name = CommandTable.Find(command.Kind)?.Name ?? command.Kind.ToString();
-            var message = $"permission denied: user '{_user.Name}' ({Permissions.Format(_user.Permission)}) may not run {name}";
+            var message = PermissionDeniedMessage(_user.Name, _user.Permission, command.Kind);
             ResponseEncoder.Encode(_output, command.Version, ResponseStatus.Error, command.RequestId, Encoding.UTF8.GetBytes(message), ProtocolErrorCode.PermissionDenied);
             return GuardOutcome.Answered;
         }
@@ -97,6 +96,10 @@ internal sealed partial class FrameProcessor
             return GuardOutcome.Close;
         }
     }
+
+    /// <summary>What a command the user may not run is answered (ERROR PermissionDenied).</summary>
+    internal static string PermissionDeniedMessage(string user, Permission permission, CommandKind kind) =>
+        $"permission denied: user '{user}' ({Permissions.Format(permission)}) may not run {CommandTable.Find(kind)?.Name ?? kind.ToString()}";
 
     // The password is copied out of the receive buffer for the check, which runs on the thread pool (the key derivation
     // takes a while: the connection's thread, an event loop's, must not wait for it), and wiped after.
@@ -122,7 +125,7 @@ internal sealed partial class FrameProcessor
             // A failure is answered no sooner than the delay after the AUTH was received. No thread waits: a timer completes
             // the delay, and the connection resumes after it. A timer may fire a little early for the clock measured
             // here, so the delay is waited until that clock says it has passed.
-            while (user is null && Authentication.FailureDelay - Stopwatch.GetElapsedTime(received) is { Ticks: > 0 } remaining)
+            while (user is null && users.FailureDelay - Stopwatch.GetElapsedTime(received) is { Ticks: > 0 } remaining)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))).ConfigureAwait(false);
             }

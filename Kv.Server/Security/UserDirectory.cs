@@ -37,6 +37,9 @@ public sealed class UserDirectory
         _decoy = new Lazy<PasswordHash>(() => PasswordHash.Create(RandomNumberGenerator.GetBytes(16), iterations));
     }
 
+    /// <summary>How long a failed AUTH waits before its answer: <see cref="Authentication.FailureDelay"/>, or less for the fuzz harness.</summary>
+    internal TimeSpan FailureDelay { get; private init; } = Authentication.FailureDelay;
+
     /// <summary>The users' names, in no particular order.</summary>
     public IReadOnlyCollection<string> Names => _users.Keys;
 
@@ -133,7 +136,10 @@ public sealed class UserDirectory
     }
 
     /// <summary>A copy that compares secrets with <paramref name="verifier"/> (tests).</summary>
-    internal UserDirectory WithVerifier(PasswordVerifier verifier) => new(_users, verifier);
+    internal UserDirectory WithVerifier(PasswordVerifier verifier) => new(_users, verifier) { FailureDelay = FailureDelay };
+
+    /// <summary>A copy whose failed AUTHs wait <paramref name="delay"/> (the fuzz harness, which runs thousands of them).</summary>
+    internal UserDirectory WithFailureDelay(TimeSpan delay) => new(_users, _verifier) { FailureDelay = delay };
 
     /// <summary>The user named <paramref name="name"/> (the empty name is <see cref="DefaultUser"/>), or null.</summary>
     internal User? Find(string name) => _users.GetValueOrDefault(name.Length == 0 ? DefaultUser : name);
