@@ -23,7 +23,7 @@ internal static class HashPasswordCommand
         };
         permission.AcceptOnlyFromAmong([.. Permissions.Names]);
 
-        var command = new Command(Name, "kv-server hash-password: read a password from standard input (one line; it is not echoed by a pipe, use one) and print a users-file line for --users: NAME PERMISSION HASH.");
+        var command = ToolCommand.Create(Name, "kv-server hash-password: read a password from the first line of standard input (a pipe or a file; typed at a terminal it is echoed) and print a users-file line for kv-server --users: NAME PERMISSION HASH (PBKDF2-HMAC-SHA256, 600,000 iterations).");
         command.Options.Add(user);
         command.Options.Add(permission);
         command.SetAction(result => Run(result.GetValue(user)!, result.GetValue(permission)!, Console.In, Console.Out, Console.Error));
