@@ -218,6 +218,24 @@ public class AuthenticationTests(ServerTransport transport)
     }
 
     [Test]
+    public async Task A_graceful_stop_answers_an_auth_being_checked_and_the_requests_behind_it()
+    {
+        await using var server = Start(Users());
+        using var connection = await server.ConnectAsync();
+        (await connection.ExecuteAsync(Command.Ping("", ProtocolVersion.V1, 1))).PayloadText.Should().Be("PONG");
+
+        await connection.SendAsync(WireConnection.Encode([Command.Auth("root", "wrong", 2), Command.Get("k", ProtocolVersion.V1, 3)]));
+        await Task.Delay(50);
+        var stopping = server.StopAsync();
+
+        (await connection.ReadResponseAsync()).ErrorCode.Should().Be(ProtocolErrorCode.AuthenticationFailed);
+        (await connection.ReadResponseAsync()).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
+        (await connection.IsClosedByServerAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
+        await stopping;
+        server.Errors.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Without_authentication_nothing_changes_and_auth_is_answered_ok()
     {
         await using var server = InProcessServer.Start(o => o with { Transport = transport });

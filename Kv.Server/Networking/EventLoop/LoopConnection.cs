@@ -184,9 +184,15 @@ internal sealed partial class LoopConnection
             return;
         }
 
-        while (!_closed && !_queued && _interest == ReadInterest && ReceiveOnce() > 0)
+        while (!_closed && !_queued && !_paused && _interest == ReadInterest && ReceiveOnce() > 0)
         {
             ProcessInput();
+        }
+
+        if (_paused)
+        {
+            // An AUTH is being checked: Resume answers it and what came behind it, then, stopping, closes.
+            return;
         }
 
         CloseWhenSent();
@@ -334,6 +340,11 @@ internal sealed partial class LoopConnection
         }
 
         ProcessInput();
+        if (_stopping && !_paused && !_closed)
+        {
+            // A graceful stop came meanwhile: what waits in the kernel is answered too, then the connection closes.
+            BeginStop();
+        }
     }
 
     private void QueueForNextTurn()
