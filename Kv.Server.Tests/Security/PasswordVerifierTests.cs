@@ -70,6 +70,45 @@ public class PasswordVerifierTests
         PasswordHash.Create("pw").ToString().Should().NotBe(text, "each hash has its own random salt");
     }
 
+    [Test]
+    public async Task Slow_key_derivations_run_one_at_a_time_however_many_AUTHs_arrive()
+    {
+        // A flood of AUTHs (unknown users cost the same hash as known ones) must not take every core: the derivations
+        // queue, while a user whose password was verified before is answered from its digest without queueing.
+        var spy = new ConcurrencySpy();
+        var users = AuthenticationTests.Users().WithVerifier(new PasswordVerifier(spy));
+        var attempts = Enumerable.Range(0, 16).Select(i => users.AuthenticateAsync($"nobody{i}", "guess"u8.ToArray())).ToArray();
+        (await Task.WhenAll(attempts)).Should().OnlyContain(user => user == null);
+        spy.Calls.Should().Be(16);
+        spy.MostAtOnce.Should().Be(1);
+    }
+
+    private sealed class ConcurrencySpy : ISecretComparer
+    {
+        private int _now;
+        private int _calls;
+        private int _most;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public int MostAtOnce => Volatile.Read(ref _most);
+
+        public bool AreEqual(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+        {
+            // Held for a while, so that derivations running at once would overlap here.
+            var now = Interlocked.Increment(ref _now);
+            Interlocked.Increment(ref _calls);
+            int most;
+            while (now > (most = Volatile.Read(ref _most)) && Interlocked.CompareExchange(ref _most, now, most) != most)
+            {
+            }
+
+            Thread.Sleep(20);
+            Interlocked.Decrement(ref _now);
+            return FixedTimeSecretComparer.Instance.AreEqual(left, right);
+        }
+    }
+
     private sealed class SpyComparer : ISecretComparer
     {
         public List<(byte[] Left, byte[] Right)> Calls { get; } = [];

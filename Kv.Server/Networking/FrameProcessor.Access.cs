@@ -115,7 +115,7 @@ internal sealed partial class FrameProcessor
             UserDirectory.User? user;
             try
             {
-                user = await Task.Run(() => users.Authenticate(name, password)).ConfigureAwait(false);
+                user = await users.AuthenticateAsync(name, password).ConfigureAwait(false);
             }
             finally
             {

@@ -29,6 +29,14 @@ public sealed class UserDirectory
     // Verified for an unknown user, so that its answer takes as long as a known user's.
     private readonly Lazy<PasswordHash> _decoy;
 
+    // One slow key derivation at a time, for the whole server: AUTHs from anyone (an unknown user's too) cost a hash, and
+    // without a bound a flood of them from many connections would take every core and the thread pool with them. A user
+    // whose password was verified before skips the queue (one HMAC).
+    private readonly SemaphoreSlim _derivations = new(MaxConcurrentDerivations, MaxConcurrentDerivations);
+
+    /// <summary>Slow key derivations (an AUTH not answered from a verified digest) run at most this many at once.</summary>
+    internal const int MaxConcurrentDerivations = 1;
+
     private UserDirectory(Dictionary<string, User> users, PasswordVerifier? verifier = null)
     {
         _users = users;
@@ -145,6 +153,28 @@ public sealed class UserDirectory
     internal User? Find(string name) => _users.GetValueOrDefault(name.Length == 0 ? DefaultUser : name);
 
     /// <summary>
+    /// <see cref="Authenticate"/> off the caller's thread, the slow derivations one at a time
+    /// (<see cref="MaxConcurrentDerivations"/>); an AUTH answered from a verified digest does not queue.
+    /// </summary>
+    internal async Task<User?> AuthenticateAsync(string name, byte[] password)
+    {
+        if (TryAuthenticateFromDigest(name, password, out var known))
+        {
+            return known;
+        }
+
+        await _derivations.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Authenticate(name, password)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _derivations.Release();
+        }
+    }
+
+    /// <summary>
     /// The user when <paramref name="password"/> is theirs; null for a wrong password or an unknown user (whose answer
     /// costs as much as a known user's). Slow (the key derivation): run it off the connection's thread.
     /// </summary>
@@ -172,6 +202,27 @@ public sealed class UserDirectory
 
         Volatile.Write(ref user.VerifiedDigest, digest.ToArray());
         return user;
+    }
+
+    // The quick answer for a user whose password was verified before: true with the user (or null, a wrong password)
+    // when the digest decides; false when the slow derivation is needed.
+    private bool TryAuthenticateFromDigest(string name, ReadOnlySpan<byte> password, out User? user)
+    {
+        user = Find(name);
+        if (user is null || Volatile.Read(ref user.VerifiedDigest) is not { } verified)
+        {
+            user = null;
+            return false;
+        }
+
+        Span<byte> digest = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_digestKey, password, digest);
+        if (!_verifier.Comparer.AreEqual(digest, verified))
+        {
+            user = null;
+        }
+
+        return true;
     }
 
     /// <summary>A user as the server keeps it.</summary>
