@@ -104,7 +104,7 @@ internal sealed class ProtocolModel
 
     private Response Expire(string key, (byte[] Value, long ExpiresAt) entry, ExpireFlags flags, long time, uint id)
     {
-        // An absolute time at or below 0 is taken as 1 (the server's guard against the store's subtraction wrapping).
+        // Any absolute time at or below 0 is past; taken as 1, which is the same answer.
         var next = (flags & ExpireFlags.RelativeExpiry) != 0 ? After(time) : FromUnix(Math.Max(time, 1));
         var current = entry.ExpiresAt;
         var applies = ((flags & ExpireFlags.IfNoExpiry) == 0 || current == Never)

@@ -110,7 +110,7 @@ internal sealed class ExpiryModel(ManualClock clock)
 
     private Response Expire(string key, (byte[] Value, long ExpiresAt) entry, ExpireFlags flags, long time, uint id)
     {
-        // Any absolute time at or below 0 is as past as 1 (the server reads it so, so that no subtraction wraps).
+        // Any absolute time at or below 0 is past; taken as 1, which is the same answer.
         var next = (flags & ExpireFlags.RelativeExpiry) != 0 ? After(time) : FromUnix(Math.Max(time, 1));
         var current = entry.ExpiresAt;
         var applies = ((flags & ExpireFlags.IfNoExpiry) == 0 || current == Never)

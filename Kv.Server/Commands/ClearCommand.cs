@@ -12,7 +12,7 @@ internal static class ClearCommand
 {
     public static ServerCommand Definition { get; } = new(CommandTable.Clear, Execute);
 
-    private static void Execute(scoped in CommandView command, CommandContext context)
+    internal static void Execute(scoped in CommandView command, CommandContext context)
     {
         try
         {
