@@ -170,7 +170,8 @@ public class AuthenticationTests
         KvClientOptions.Parse("h:1,password=x", defaults).Should().Be(defaults with { EndPoint = "h:1", Password = "x" });
     }
 
-    [TestCase("h:1,ssl=true", "*'ssl'*")]
+    [TestCase("h:1,tls=true", "*'tls'*user, password, ssl and sslhost*")]
+    [TestCase("h:1,ssl=s3cret", "*'ssl' must be true or false*")]
     [TestCase("h:1,password=x,password=y", "*'password' more than once*")]
     [TestCase("h:1,s3cret-Pa55", "*Option 1*no '='*KvClientOptions.Password*")]
     [TestCase("h:1,password=s3cret,Pa55", "*Option 2*no '='*")]

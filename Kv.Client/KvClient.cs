@@ -46,6 +46,9 @@ public sealed partial class KvClient : IAsyncDisposable
     // Set when the server refused the credentials: no connection is attempted with them again.
     private KvAuthenticationException? _authenticationFailure;
 
+    // Set when a reconnection's TLS handshake failed on the certificate: not tried again either.
+    private KvTlsException? _tlsFailure;
+
     private KvClient(KvClientOptions options, EndPoint endPoint)
     {
         _options = options;
@@ -325,6 +328,11 @@ public sealed partial class KvClient : IAsyncDisposable
                 return Task.FromException<ClientConnection>(refused.Repeat());
             }
 
+            if (_tlsFailure is { } handshake)
+            {
+                return Task.FromException<ClientConnection>(handshake.Repeat());
+            }
+
             if (_reconnection is null || _reconnection.IsCompleted)
             {
                 _reconnection = ReconnectAsync();
@@ -381,6 +389,10 @@ public sealed partial class KvClient : IAsyncDisposable
                 if (e is KvAuthenticationException refused)
                 {
                     _authenticationFailure = refused;
+                }
+                else if (e is KvTlsException handshake)
+                {
+                    _tlsFailure = handshake;
                 }
 
                 _failedAttempts = attempt;

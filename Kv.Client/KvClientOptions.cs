@@ -100,9 +100,20 @@ public sealed record KvClientOptions
     public string? Password { get; init; }
 
     /// <summary>
+    /// TLS for every connection, or null (the default) for plain TCP. With TLS, each connection, the first and every
+    /// reconnection, completes a TLS handshake before its AUTH and opening PING, within <see cref="ConnectTimeout"/>; a
+    /// handshake that fails on the certificate fails with <see cref="KvTlsException"/> and is not tried again.
+    /// <see cref="KvTlsOptions.Default"/> checks the server's certificate with the system's trust store against the
+    /// host of <see cref="EndPoint"/>.
+    /// </summary>
+    public KvTlsOptions? Tls { get; init; }
+
+    /// <summary>
     /// Reads a connection string: <c>host:port</c>, then options separated by commas, each <c>name=value</c> (names
-    /// case-insensitive): <c>user=alice</c>, <c>password=secret</c>. For example
-    /// <c>cache.local:6555,user=app,password=s3cret</c>. A value runs to the next comma, so a password that contains a
+    /// case-insensitive): <c>user=alice</c>, <c>password=secret</c>, <c>ssl=true</c> (TLS with
+    /// <see cref="KvTlsOptions.Default"/>, or the defaults' <see cref="Tls"/>; <c>ssl=false</c> for none) and
+    /// <c>sslhost=NAME</c> (<see cref="KvTlsOptions.TargetHost"/>; turns TLS on). For example
+    /// <c>cache.local:6555,ssl=true,user=app,password=s3cret</c>. A value runs to the next comma, so a password that contains a
     /// comma cannot be written here: set <see cref="Password"/> on the options instead (an <c>=</c> in a value is fine).
     /// Every other option is taken from <paramref name="defaults"/> (or <see cref="Default"/>).
     /// </summary>
@@ -141,13 +152,25 @@ public sealed record KvClientOptions
             {
                 "user" => options with { User = value.Trim() },
                 "password" => options with { Password = value },
+                "ssl" => ParseSsl(options, value.Trim()),
+                "sslhost" => options with { Tls = (options.Tls ?? KvTlsOptions.Default) with { TargetHost = value.Trim() } },
                 _ => throw new ArgumentException(
-                    $"Unknown option '{name}' in the connection string: the options are user and password (the others are set on KvClientOptions).",
+                    $"Unknown option '{name}' in the connection string: the options are user, password, ssl and sslhost (the others are set on KvClientOptions).",
                     nameof(connectionString)),
             };
         }
 
         return options;
+
+        static KvClientOptions ParseSsl(KvClientOptions options, string value)
+        {
+            if (bool.TryParse(value, out var ssl))
+            {
+                return options with { Tls = ssl ? options.Tls ?? KvTlsOptions.Default : null };
+            }
+
+            throw new ArgumentException("The connection string's option 'ssl' must be true or false.", nameof(connectionString));
+        }
     }
 
     /// <summary>Every option but the password, which shows only as set or not.</summary>
@@ -163,7 +186,8 @@ public sealed record KvClientOptions
             .Append(", MaxPendingWriteBytes = ").Append(MaxPendingWriteBytes)
             .Append(", LoggerFactory = ").Append(LoggerFactory)
             .Append(", User = ").Append(User)
-            .Append(", Password = ").Append(Password is null ? "(none)" : "(set)");
+            .Append(", Password = ").Append(Password is null ? "(none)" : "(set)")
+            .Append(", Tls = ").Append(Tls?.ToString() ?? "(none)");
         return true;
     }
 
@@ -205,6 +229,11 @@ public sealed record KvClientOptions
         if (User is not null && Password is null)
         {
             throw new ArgumentException($"{nameof(User)} is set without a {nameof(Password)}: a user authenticates with a password.", nameof(User));
+        }
+
+        if (Tls is { TargetHost: { } host } && string.IsNullOrWhiteSpace(host))
+        {
+            throw new ArgumentException($"{nameof(Tls)}.{nameof(KvTlsOptions.TargetHost)} must not be empty: null for the host of {nameof(EndPoint)}.", nameof(Tls));
         }
 
         if (MaxFrameBytes < ProtocolLimits.MinimumMaxFrameBytes)

@@ -15,7 +15,9 @@ internal sealed partial class ClientConnection
         {
             while (true)
             {
-                var received = await _socket.ReceiveAsync(_input.GetFreeSpace(), SocketFlags.None).ConfigureAwait(false);
+                var received = _tls is null
+                    ? await _socket.ReceiveAsync(_input.GetFreeSpace(), SocketFlags.None).ConfigureAwait(false)
+                    : await _tls.ReadAsync(_input.GetFreeSpace()).ConfigureAwait(false);
                 if (received == 0)
                 {
                     Abort(ConnectionFailure.Lost($"The Kv server at {EndPoint} closed the connection."));
@@ -29,11 +31,11 @@ internal sealed partial class ClientConnection
                 }
             }
         }
-        catch (Exception e) when (e is ObjectDisposedException || (e is SocketException && !IsOpen))
+        catch (Exception e) when (e is ObjectDisposedException || (e is SocketException or IOException && !IsOpen))
         {
             // The socket was closed by Abort; the failure is already recorded.
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             Abort(ConnectionFailure.Lost($"The connection to the Kv server at {EndPoint} failed: {e.Message}", e));
         }

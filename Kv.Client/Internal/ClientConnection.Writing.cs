@@ -45,20 +45,28 @@ internal sealed partial class ClientConnection
                 }
 
                 var unsent = batch.WrittenMemory;
-                while (!unsent.IsEmpty)
+                if (_tls is not null)
                 {
-                    var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
-                    unsent = unsent.Slice(sent);
+                    // SslStream encrypts and writes it all (in records of up to 16 KiB).
+                    await _tls.WriteAsync(unsent).ConfigureAwait(false);
+                }
+                else
+                {
+                    while (!unsent.IsEmpty)
+                    {
+                        var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
+                        unsent = unsent.Slice(sent);
+                    }
                 }
 
                 batch.Reset();
             }
         }
-        catch (Exception e) when (e is ObjectDisposedException || (e is SocketException && !IsOpen))
+        catch (Exception e) when (e is ObjectDisposedException || (e is SocketException or IOException && !IsOpen))
         {
             // The socket was closed by Abort; the failure is already recorded.
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             Abort(ConnectionFailure.Lost($"Sending to the Kv server at {EndPoint} failed: {e.Message}", e));
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
@@ -28,6 +29,9 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     private const int WatchdogMilliseconds = 10;
 
     private readonly Socket _socket;
+
+    // With TLS, the stream every byte goes through (over the socket); null for plain TCP, whose loops use the socket.
+    private readonly SslStream? _tls;
     private readonly ResponseParser _parser;
     private readonly ILogger _logger;
     private readonly int _maxFrameBytes;
@@ -65,9 +69,10 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
 
-    private ClientConnection(Socket socket, KvClientOptions options, string endPoint, ILogger logger)
+    private ClientConnection(Socket socket, SslStream? tls, KvClientOptions options, string endPoint, ILogger logger)
     {
         _socket = socket;
+        _tls = tls;
         EndPoint = endPoint;
         _logger = logger;
         _maxFrameBytes = options.MaxFrameBytes;
@@ -114,11 +119,17 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
             ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         ClientConnection? connection = null;
+        SslStream? tls = null;
         try
         {
             await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
             socket.NoDelay = true;
-            connection = new ClientConnection(socket, options, options.EndPoint, logger);
+            if (options.Tls is { } tlsOptions)
+            {
+                tls = await ClientTls.AuthenticateAsync(socket, tlsOptions, options.EndPoint, endPoint, timeout.Token).ConfigureAwait(false);
+            }
+
+            connection = new ClientConnection(socket, tls, options, options.EndPoint, logger);
             connection.StartLoops();
             if (options.Password is not null)
             {
@@ -138,26 +149,28 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            Close(socket, connection);
+            Close(socket, tls, connection);
             throw new KvConnectionException(
                 $"Could not connect to the Kv server at {options.EndPoint} within {options.ConnectTimeout} (ConnectTimeout).",
                 new TimeoutException($"The connection attempt took longer than {options.ConnectTimeout}."));
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException || (e is IOException && connection is null))
         {
-            Close(socket, connection);
+            // An IOException here is the TLS handshake's: the connection was lost during it (retried as any loss).
+            Close(socket, tls, connection);
             throw new KvConnectionException($"Could not connect to the Kv server at {options.EndPoint}: {e.Message}", e);
         }
         catch
         {
-            Close(socket, connection);
+            Close(socket, tls, connection);
             throw;
         }
 
-        static void Close(Socket socket, ClientConnection? connection)
+        static void Close(Socket socket, SslStream? tls, ClientConnection? connection)
         {
             if (connection is null)
             {
+                tls?.Dispose();
                 socket.Dispose();
             }
             else
@@ -298,6 +311,7 @@ internal sealed partial class ClientConnection : ICompletionBatchOwner
 
         _timeoutTimer?.Dispose();
         _socket.Dispose();
+        _tls?.Dispose();
         if (wakeWriter)
         {
             _writerSignal.Set();
