@@ -77,14 +77,34 @@ public static class Program
         // The request path compiled before the first client comes (it is a few hundred requests to a scratch server).
         await StartupWarmup.RunAsync(options).ConfigureAwait(false);
 
-        await using var server = new KvServer(options, loggerFactory: loggerFactory);
+        KvServer created;
+        try
+        {
+            created = new KvServer(options, loggerFactory: loggerFactory);
+        }
+        catch (ArgumentException e)
+        {
+            // A TLS file that cannot be loaded: the message names the option.
+            await Console.Error.WriteLineAsync($"kv-server: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+
+        await using var server = created;
+
+        // SIGHUP re-reads the TLS certificate and key for new handshakes (as nginx and Redis's CONFIG SET tls-cert-file).
+        using var sighup = options.TlsPort is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            server.ReloadTlsCertificate();
+        });
         try
         {
             server.Start();
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            await Console.Error.WriteLineAsync($"kv-server: cannot listen on {options.BindAddress}:{options.Port}: {e.Message}").ConfigureAwait(false);
+            var ports = options.TlsPort is { } tlsPort ? $"{options.Port} (TLS {tlsPort})" : $"{options.Port}";
+            await Console.Error.WriteLineAsync($"kv-server: cannot listen on {options.BindAddress}:{ports}: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Unsuccessful;
         }
         catch (LogCorruptionException e)
@@ -99,7 +119,7 @@ public static class Program
         }
 
         // The one line on standard output, for people and scripts: the server accepts connections from now on.
-        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}, max memory {DescribeLimit(options.MaxMemory)} of {FormatBytes(MemoryDefaults.Available)} available (--max-memory), eviction {EvictionPolicyNames.Format(options.Eviction)}").ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"Kv server ready on {server.EndPoint}, max memory {DescribeLimit(options.MaxMemory)} of {FormatBytes(MemoryDefaults.Available)} available (--max-memory), eviction {EvictionPolicyNames.Format(options.Eviction)}{(server.TlsEndPoint is { } tls ? $", TLS on {tls}" : "")}").ConfigureAwait(false);
         await Console.Out.FlushAsync().ConfigureAwait(false);
 
         var failed = await Task.WhenAny(stop.Task, server.PersistenceFailed).ConfigureAwait(false) != stop.Task;

@@ -108,4 +108,25 @@ internal static partial class ServerLog
 
     [LoggerMessage(45, LogLevel.Information, "Authentication is on: {Count} user(s) ({Source})")]
     public static partial void AuthenticationOn(ILogger logger, int count, string source);
+
+    [LoggerMessage(46, LogLevel.Information, "Listening for TLS on {EndPoint}")]
+    public static partial void ListeningTls(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(47, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake failed ({Reason}); closed")]
+    public static partial void TlsHandshakeFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(48, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake not finished within {Timeout}; closed")]
+    public static partial void TlsHandshakeTimedOut(ILogger logger, long connectionId, EndPoint? remoteEndPoint, TimeSpan timeout);
+
+    [LoggerMessage(49, LogLevel.Debug, "Connection {ConnectionId}: TLS handshake done ({Protocol}, {Cipher})")]
+    public static partial void TlsHandshakeDone(ILogger logger, long connectionId, System.Security.Authentication.SslProtocols protocol, System.Net.Security.TlsCipherSuite cipher);
+
+    [LoggerMessage(50, LogLevel.Information, "TLS certificate loaded: {Subject}, valid from {NotBefore:u} to {NotAfter:u} ({Source})")]
+    public static partial void TlsCertificateLoaded(ILogger logger, string subject, DateTime notBefore, DateTime notAfter, string source);
+
+    [LoggerMessage(51, LogLevel.Warning, "The TLS certificate {Subject} is not valid now (valid from {NotBefore:u} to {NotAfter:u}): validating clients will refuse it")]
+    public static partial void TlsCertificateNotValidNow(ILogger logger, string subject, DateTime notBefore, DateTime notAfter);
+
+    [LoggerMessage(52, LogLevel.Error, "TLS certificate reload failed, the previous certificate is kept: {Reason}")]
+    public static partial void TlsReloadFailed(ILogger logger, string reason);
 }

@@ -119,6 +119,31 @@ public sealed record KvServerOptions
     public bool Unprotected { get; init; }
 
     /// <summary>
+    /// A second port served over TLS (<c>--tls-port</c>), beside <see cref="Port"/> in plain text, as Redis's
+    /// <c>tls-port</c>; 0 picks a free one. Null (the default): no TLS. Needs <see cref="TlsCertificateFile"/> and
+    /// <see cref="TlsKeyFile"/>. TLS connections are served on the runtime's sockets whatever <see cref="Transport"/> is.
+    /// </summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>The server's certificate (chain) for TLS, a PEM file (<c>--tls-cert</c>); re-read on SIGHUP.</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>The private key of <see cref="TlsCertificateFile"/>, a PEM file (<c>--tls-key</c>); re-read on SIGHUP.</summary>
+    public string? TlsKeyFile { get; init; }
+
+    /// <summary>
+    /// Mutual TLS (<c>--tls-client-ca</c>): a PEM bundle of the certificate authorities a client's certificate must chain
+    /// to; a client without one is refused in the handshake. Null (the default): clients are not asked for certificates.
+    /// </summary>
+    public string? TlsClientCaFile { get; init; }
+
+    /// <summary>
+    /// How long a TLS client has, from accept, to finish its handshake before it is closed. Default 10 seconds. A
+    /// connection counts against <see cref="MaxConnections"/> from accept, handshake included.
+    /// </summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Protected mode, as <c>kv-server</c> applies it at start: listening on an address other than loopback (0.0.0.0,
     /// ::, or any other) without users is refused unless <see cref="Unprotected"/> is set.
     /// </summary>
@@ -209,6 +234,38 @@ public sealed record KvServerOptions
         if (Transport == ServerTransport.EventLoop && !Kv.Epoll.Native.IsSupported)
         {
             throw new ArgumentException("--transport epoll needs Linux; use --transport sockets here.");
+        }
+
+        if (TlsPort is < 0 or > 65535)
+        {
+            throw new ArgumentException($"--tls-port must be from 0 to 65535, not {TlsPort}.");
+        }
+
+        if ((TlsCertificateFile is null) != (TlsKeyFile is null))
+        {
+            throw new ArgumentException("--tls-cert and --tls-key go together: give both (KV_TLS_CERT and KV_TLS_KEY).");
+        }
+
+        if (TlsPort is not null && TlsCertificateFile is null)
+        {
+            throw new ArgumentException("--tls-port needs --tls-cert and --tls-key.");
+        }
+
+        if (TlsPort is null && (TlsCertificateFile is not null || TlsClientCaFile is not null))
+        {
+            throw new ArgumentException("--tls-cert, --tls-key and --tls-client-ca need --tls-port (the port served over TLS).");
+        }
+
+        if (TlsHandshakeTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("--tls-handshake-timeout must be more than 0 seconds.");
+        }
+
+        if (TlsPort is not null && Persistence is not null && ResolveTransport() == ServerTransport.EventLoop)
+        {
+            // The event loops commit the log's writes themselves at the end of each turn, which TLS connections (on the
+            // runtime's sockets) cannot join.
+            throw new ArgumentException("--tls-port with --data-dir needs --transport sockets.");
         }
 
         Persistence?.Validate();

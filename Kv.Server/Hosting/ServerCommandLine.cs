@@ -63,6 +63,17 @@ internal sealed class ServerCommandLine
         Users = ToolOptions.Value<string?>("--users", "Users file: one user per line, 'name permission hash' (permission read, readwrite or admin; the hash from kv-server hash-password). Turns authentication on: connections must AUTH (protocol version 1) before anything but PING.",
             UsersFile, null, "KV_USERS", environment);
 
+        TlsPort = ToolOptions.Value<int?>("--tls-port", "A second port served over TLS (1.2 and 1.3), beside --port in plain text; 0 picks a free one. Needs --tls-cert and --tls-key.",
+            TlsPortValue, null, "KV_TLS_PORT", environment);
+        TlsCert = ToolOptions.Value<string?>("--tls-cert", "The server's certificate (and chain) for --tls-port, a PEM file; re-read on SIGHUP.",
+            FileName, null, "KV_TLS_CERT", environment);
+        TlsKey = ToolOptions.Value<string?>("--tls-key", "The private key of --tls-cert, a PEM file (PKCS#8, RSA or EC); re-read on SIGHUP.",
+            FileName, null, "KV_TLS_KEY", environment);
+        TlsClientCa = ToolOptions.Value<string?>("--tls-client-ca", "Mutual TLS: a PEM bundle of certificate authorities; clients must present a certificate that chains to one of them.",
+            FileName, null, "KV_TLS_CLIENT_CA", environment);
+        TlsHandshakeTimeout = ToolOptions.Value("--tls-handshake-timeout", "Seconds a TLS client has from accept to finish its handshake before it is closed.",
+            Seconds, defaults.TlsHandshakeTimeout.TotalSeconds, "KV_TLS_HANDSHAKE_TIMEOUT", environment);
+
         // Not read from the environment by the option itself: the help would show a default taken from KV_PASSWORD.
         Password = new Option<string?>("--password")
         {
@@ -82,7 +93,7 @@ internal sealed class ServerCommandLine
         };
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent. 'kv-server hash-password --help': make a users-file line for --users.");
-        foreach (var option in new Option[] { Bind, Port, Users, Password, Unprotected, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, Users, Password, Unprotected, TlsPort, TlsCert, TlsKey, TlsClientCa, TlsHandshakeTimeout, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -104,6 +115,16 @@ internal sealed class ServerCommandLine
     public Option<bool> Unprotected { get; }
 
     public Option<IPAddress> Bind { get; }
+
+    public Option<int?> TlsPort { get; }
+
+    public Option<string?> TlsCert { get; }
+
+    public Option<string?> TlsKey { get; }
+
+    public Option<string?> TlsClientCa { get; }
+
+    public Option<double> TlsHandshakeTimeout { get; }
 
     public Option<int> Port { get; }
 
@@ -155,6 +176,11 @@ internal sealed class ServerCommandLine
             Users = usersFile is not null ? Security.UserDirectory.Load(usersFile) : password is not null ? Security.UserDirectory.FromPassword(password) : null,
             Unprotected = result.GetValue(Unprotected),
             Port = result.GetValue(Port),
+            TlsPort = result.GetValue(TlsPort),
+            TlsCertificateFile = result.GetValue(TlsCert),
+            TlsKeyFile = result.GetValue(TlsKey),
+            TlsClientCaFile = result.GetValue(TlsClientCa),
+            TlsHandshakeTimeout = TimeSpan.FromSeconds(result.GetValue(TlsHandshakeTimeout)),
             MaxConnections = result.GetValue(MaxConnections),
             MaxFrameBytes = result.GetValue(MaxFrameBytes),
             IdleTimeout = TimeSpan.FromSeconds(result.GetValue(IdleTimeout)),
@@ -200,6 +226,20 @@ internal sealed class ServerCommandLine
     }
 
     private static bool UsersFile(string text, out string? value, out string expected)
+    {
+        expected = "a file";
+        value = text;
+        return text.Length > 0;
+    }
+
+    private static bool TlsPortValue(string text, out int? value, out string expected)
+    {
+        expected = "a port from 0 to 65535";
+        value = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535 ? port : null;
+        return value is not null;
+    }
+
+    private static bool FileName(string text, out string? value, out string expected)
     {
         expected = "a file";
         value = text;

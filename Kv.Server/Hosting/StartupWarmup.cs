@@ -28,6 +28,12 @@ internal static class StartupWarmup
 
             // The request path is the same with authentication, after the AUTH; the scratch server needs none.
             Users = null,
+
+            // Plain text only: the TLS files are loaded (and checked) by the real server.
+            TlsPort = null,
+            TlsCertificateFile = null,
+            TlsKeyFile = null,
+            TlsClientCaFile = null,
             EventThreads = 1,
             IdleTimeout = TimeSpan.Zero,
             ShutdownTimeout = TimeSpan.FromSeconds(1),

@@ -30,6 +30,10 @@ public sealed class KvServer : IAsyncDisposable
     private AppendOnlyLog? _log;
     private ConnectionServices? _services;
     private IServerTransport? _transport;
+    private readonly Tls.TlsCertificates? _tls;
+    private Socket? _tlsListener;
+    private IPEndPoint? _tlsEndPoint;
+    private Tls.TlsTransport? _tlsTransport;
     private int _stopRequested;
     private Task _stopped = Task.CompletedTask;
 
@@ -40,6 +44,9 @@ public sealed class KvServer : IAsyncDisposable
     /// disposes with itself, limited to <see cref="KvServerOptions.MaxMemory"/>.
     /// </param>
     /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
+    /// <exception cref="ArgumentException">
+    /// The options are not valid, or the TLS certificate, key or client authorities cannot be loaded (the message names the option).
+    /// </exception>
     public KvServer(KvServerOptions options, MemoryStore? store = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -48,6 +55,10 @@ public sealed class KvServer : IAsyncDisposable
         Store = store ?? new MemoryStore(new MemoryStoreOptions { MemoryLimit = options.MaxMemory, Eviction = options.Eviction });
         _ownsStore = store is null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kv.Server");
+        if (options.TlsPort is not null)
+        {
+            _tls = Tls.TlsCertificates.Load(options, _logger);
+        }
     }
 
     /// <summary>The store this server serves.</summary>
@@ -55,6 +66,16 @@ public sealed class KvServer : IAsyncDisposable
 
     /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint => _endPoint ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>The address and port served over TLS (<see cref="KvServerOptions.TlsPort"/>); null without TLS.</summary>
+    public IPEndPoint? TlsEndPoint => _tlsEndPoint;
+
+    /// <summary>
+    /// Re-reads the TLS certificate and key (<c>kv-server</c> does on SIGHUP): new handshakes use them, connections already
+    /// open keep theirs. A file that cannot be loaded keeps the previous certificate and logs an error.
+    /// </summary>
+    /// <returns>Whether the new certificate is in use; false without TLS.</returns>
+    public bool ReloadTlsCertificate() => _tls?.Reload() ?? false;
 
     /// <summary>The transport that serves the connections (<see cref="KvServerOptions.Transport"/>, resolved).</summary>
     public ServerTransport Transport => _options.ResolveTransport();
@@ -106,21 +127,20 @@ public sealed class KvServer : IAsyncDisposable
             _log = AppendOnlyLog.Open(persistence, Store, _logger);
         }
 
-        var listener = new Socket(_options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
+        var listener = Listen(_options.Port);
+        if (_options.TlsPort is { } tlsPort)
         {
-            if (_options.BindAddress.Equals(IPAddress.IPv6Any))
+            try
             {
-                listener.DualMode = true;
+                _tlsListener = Listen(tlsPort);
+            }
+            catch
+            {
+                listener.Dispose();
+                throw;
             }
 
-            listener.Bind(new IPEndPoint(_options.BindAddress, _options.Port));
-            listener.Listen(_options.Backlog);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
+            _tlsEndPoint = (IPEndPoint)_tlsListener.LocalEndPoint!;
         }
 
         _listener = listener;
@@ -138,6 +158,34 @@ public sealed class KvServer : IAsyncDisposable
         }
         ServerLog.Listening(_logger, _endPoint);
         _transport.Start(listener);
+        if (_tlsListener is not null)
+        {
+            // On the runtime's sockets whatever serves the plain port: SslStream needs a Stream.
+            _tlsTransport = new Tls.TlsTransport(_services, _tls!);
+            ServerLog.ListeningTls(_logger, _tlsEndPoint!);
+            _tlsTransport.Start(_tlsListener);
+        }
+    }
+
+    private Socket Listen(int port)
+    {
+        var listener = new Socket(_options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (_options.BindAddress.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(new IPEndPoint(_options.BindAddress, port));
+            listener.Listen(_options.Backlog);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -173,8 +221,11 @@ public sealed class KvServer : IAsyncDisposable
             return;
         }
 
+        var tlsStopped = _tlsTransport?.StopAsync(_options.ShutdownTimeout) ?? Task.CompletedTask;
         await _transport.StopAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+        await tlsStopped.ConfigureAwait(false);
         _listener?.Dispose();
+        _tlsListener?.Dispose();
         _services?.BufferPool.Dispose();
 
         // After the connections: their last responses may still be waiting for the log. Closing it writes and

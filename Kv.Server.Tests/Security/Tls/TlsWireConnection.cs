@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Kv.Protocol;
+using Kv.Testing;
+
+namespace Kv.Server.Tests.Security.Tls;
+
+/// <summary>
+/// A TLS client for tests, as <see cref="WireConnection"/> is a plain one: connects, handshakes with an
+/// <see cref="SslStream"/> that trusts only the given authority (and checks the name and the dates), and speaks the
+/// protocol through Kv.Protocol's encoder and parser. Every read has a timeout.
+/// </summary>
+internal sealed class TlsWireConnection : IDisposable
+{
+    private readonly ArrayBufferWriter<byte> _received = new();
+    private int _consumed;
+
+    private TlsWireConnection(Socket socket, SslStream stream)
+    {
+        Socket = socket;
+        Stream = stream;
+    }
+
+    public Socket Socket { get; }
+
+    public SslStream Stream { get; }
+
+    /// <summary>Connects and handshakes; throws <see cref="AuthenticationException"/> (or an <see cref="IOException"/>) when either side refuses.</summary>
+    public static async Task<TlsWireConnection> ConnectAsync(IPEndPoint endPoint, X509Certificate2 trustedAuthority, X509Certificate2? clientCertificate = null,
+        SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? stream = null;
+        try
+        {
+            await socket.ConnectAsync(endPoint);
+            stream = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                EnabledSslProtocols = protocols,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusts(trustedAuthority, certificate, errors),
+            };
+            using var timeout = new CancellationTokenSource(WireConnection.DefaultTimeout);
+            await stream.AuthenticateAsClientAsync(options, timeout.Token);
+            return new TlsWireConnection(socket, stream);
+        }
+        catch
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The validation a client should do: the chain ends at the test authority, the name matches, the dates hold.</summary>
+    public static bool Trusts(X509Certificate2 authority, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    public async Task<Response> ExecuteAsync(Command command)
+    {
+        await Stream.WriteAsync(WireConnection.Encode(command));
+        return await ReadResponseAsync();
+    }
+
+    public async Task<Response> ReadResponseAsync()
+    {
+        using var timeout = new CancellationTokenSource(WireConnection.DefaultTimeout);
+        while (true)
+        {
+            var status = ResponseParser.Default.TryParse(_received.WrittenSpan.Slice(_consumed), out var view, out var error);
+            if (status == ParseStatus.Complete)
+            {
+                _consumed += view.FrameLength;
+                return view.ToResponse();
+            }
+
+            if (status == ParseStatus.Invalid)
+            {
+                throw new InvalidDataException($"The server sent an invalid response: {error}");
+            }
+
+            var read = await Stream.ReadAsync(_received.GetMemory(4096), timeout.Token);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The server closed the connection before a whole response arrived.");
+            }
+
+            _received.Advance(read);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stream.Dispose();
+        Socket.Dispose();
+    }
+}
