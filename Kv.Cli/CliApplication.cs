@@ -10,7 +10,8 @@ namespace Kv.Cli;
 /// <c>expire</c>, <c>persist</c>, <c>getex</c>; <c>CliApplication.Expiry.cs</c>) run one command and exit; with no
 /// command, an interactive prompt. <c>--host</c> and <c>--port</c> default to the environment variables
 /// <c>KV_HOST</c> and <c>KV_PORT</c> (the server's names), then to 127.0.0.1 and 6555; <c>--user</c> and
-/// <c>--password</c> to <c>KV_USER</c> and <c>KV_PASSWORD</c>, then to none (no AUTH).
+/// <c>--password</c> to <c>KV_USER</c> and <c>KV_PASSWORD</c>, then to none (no AUTH); <c>--tls</c> and its options
+/// (<c>CliApplication.Tls.cs</c>) to <c>KV_TLS</c> and the like, then to plain TCP.
 /// </summary>
 public sealed partial class CliApplication
 {
@@ -84,13 +85,27 @@ public sealed partial class CliApplication
         _root.Options.Add(_port);
         _root.Options.Add(_user);
         _root.Options.Add(_password);
+        AddTlsOptions(_root);
         foreach (var command in new[] { set, get, clear, ping, CreateTtlCommand(), CreateExpireCommand(), CreatePersistCommand(), CreateGetExCommand() })
         {
             _root.Subcommands.Add(command);
         }
 
-        _root.SetAction((result, cancellationToken) =>
-            new InteractiveShell(ClientOptions(result), _input, _output, _interactiveInput).RunAsync(cancellationToken));
+        _root.SetAction(async (result, cancellationToken) =>
+        {
+            KvClientOptions options;
+            try
+            {
+                options = ClientOptions(result);
+            }
+            catch (ArgumentException e)
+            {
+                await _error.WriteLineAsync($"kv: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            return await new InteractiveShell(options, _input, _output, _interactiveInput).RunAsync(cancellationToken).ConfigureAwait(false);
+        });
     }
 
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code (<see cref="ExitCodes"/>).</summary>
@@ -117,6 +132,7 @@ public sealed partial class CliApplication
         EndPoint = Address(result),
         User = NonEmpty(result.GetValue(_user)) ?? NonEmpty(_environment("KV_USER")),
         Password = NonEmpty(result.GetValue(_password)) ?? NonEmpty(_environment("KV_PASSWORD")),
+        Tls = TlsOptions(result),
     };
 
     private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

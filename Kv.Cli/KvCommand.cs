@@ -75,6 +75,7 @@ public static partial class KvCommand
             KvAuthenticationException refused => $"authentication failed for {(refused.User is null ? "the default user" : $"user '{refused.User}'")}: {refused.ServerMessage} (check --user and --password, or KV_USER and KV_PASSWORD)",
             KvServerException { Code: Kv.Protocol.ProtocolErrorCode.NotAuthenticated } server => $"server error {server.Code}: {server.ServerMessage} (give --password, or KV_PASSWORD)",
             KvServerException server => $"server error {server.Code}: {server.ServerMessage}",
+            KvTlsException tls => $"{tls.Message} (check --tls-ca, --tls-host and --tls-cert/--tls-key; the server's TLS port is its --tls-port)",
             OperationCanceledException => "cancelled",
             _ => exception.Message,
         };
