@@ -49,8 +49,15 @@ public static class Program
             Description = "Send AUTH [user] password as each connection's first request and check the answer before the load (Kv protocol version 1, or RESP for Redis's requirepass and ACL users). Prefer the variable, which ps does not show (KV_PASSWORD).",
         };
 
+        var tls = new Option<bool>("--tls") { Description = "Connect with TLS (1.2 or 1.3), kv or resp alike; implied by the other --tls options (KV_TLS=1)." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "A PEM bundle of certificate authorities to trust for the server's certificate, instead of the system's store (KV_TLS_CA)." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Mutual TLS: the client certificate to present, a PEM file; needs --tls-key (KV_TLS_CLIENT_CERT)." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The private key of --tls-cert, a PEM file (KV_TLS_CLIENT_KEY)." };
+        var tlsHost = new Option<string?>("--tls-host") { Description = "The name the server's certificate must carry, also sent as SNI; without it, --host (KV_TLS_HOST)." };
+        var tlsInsecure = new Option<bool>("--tls-insecure") { Description = "Do not check the server's certificate at all (tests only). No variable." };
+
         var root = ToolCommand.Create("kv-bench", "A load generator for Kv and Redis-compatible servers, in the manner of redis-benchmark.");
-        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, keyOffset, ttl, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads, user, password })
+        foreach (var option in new Option[] { host, port, connections, requests, duration, warmup, warmupRequests, pipeline, valueSize, keyspace, sequential, distribution, zipf, scanFraction, scanLength, seed, keyOffset, ttl, tests, protocol, kvVersion, verify, serverPid, csv, json, perSecond, threads, user, password, tls, tlsCa, tlsCert, tlsKey, tlsHost, tlsInsecure })
         {
             root.Options.Add(option);
         }
@@ -110,6 +117,23 @@ public static class Program
                 return ExitCodes.Error;
             }
 
+            BenchTls? tlsOptions;
+            try
+            {
+                tlsOptions = TlsOptions(result, tls, tlsCa, tlsCert, tlsKey, tlsHost, tlsInsecure);
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync($"kv-bench: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            if (tlsOptions is { Insecure: true })
+            {
+                await Console.Error.WriteLineAsync(BenchTls.InsecureWarning).ConfigureAwait(false);
+            }
+
+            options = options with { Tls = tlsOptions };
             var operations = result.GetValue(tests)!;
             if (options.SequentialKeys && (options.Distribution != KeyDistribution.Uniform || options.ScanFraction > 0))
             {
@@ -170,6 +194,19 @@ public static class Program
         Environment.GetEnvironmentVariable("KV_PORT") is { } text && ToolOptions.Port(allowZero: false)(text, out var port, out _) ? port : 6555;
 
     private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    // The TLS options, each falling back to its variable but --tls-insecure; null without TLS.
+    private static BenchTls? TlsOptions(ParseResult result, Option<bool> tls, Option<string?> ca, Option<string?> cert, Option<string?> key, Option<string?> host, Option<bool> insecure)
+    {
+        var caFile = NonEmpty(result.GetValue(ca)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_TLS_CA"));
+        var certFile = NonEmpty(result.GetValue(cert)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_TLS_CLIENT_CERT"));
+        var keyFile = NonEmpty(result.GetValue(key)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_TLS_CLIENT_KEY"));
+        var hostName = NonEmpty(result.GetValue(host)) ?? NonEmpty(Environment.GetEnvironmentVariable("KV_TLS_HOST"));
+        var skipCheck = result.GetValue(insecure);
+        var enabled = result.GetValue(tls) || Environment.GetEnvironmentVariable("KV_TLS") is "1" or "true" or "TRUE" or "True" or "yes"
+            || caFile is not null || certFile is not null || keyFile is not null || hostName is not null || skipCheck;
+        return enabled ? BenchTls.Load(hostName, caFile, certFile, keyFile, skipCheck) : null;
+    }
 
     private static bool HostName(string text, out string value, out string expected)
     {

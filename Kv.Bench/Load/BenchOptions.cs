@@ -66,6 +66,9 @@ internal sealed record BenchOptions
     /// <summary>The password of the AUTH that opens each connection; null: no AUTH.</summary>
     public string? Password { get; init; }
 
+    /// <summary>TLS for every connection (<c>--tls</c>), or null for plain TCP.</summary>
+    public BenchTls? Tls { get; init; }
+
     /// <summary>A server process whose CPU time is read from /proc around each test.</summary>
     public int? ServerPid { get; init; }
 }

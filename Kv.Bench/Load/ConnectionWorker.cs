@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
 using CommunityToolkit.HighPerformance.Buffers;
 using HdrHistogram;
@@ -11,6 +12,9 @@ namespace Kv.Bench.Load;
 /// One connection's load, driven by a <see cref="LoadLoop"/> on a non-blocking socket: send a batch of
 /// <see cref="BenchOptions.Pipeline"/> requests in one write, read all their responses as they come, record each one's
 /// latency from the batch's send (as redis-benchmark does with <c>-P</c>), then send the next batch.
+/// With TLS (<see cref="BenchOptions.Tls"/>) the same batches go through an <see cref="SslStream"/> instead, driven by
+/// <see cref="RunTlsAsync"/> (one asynchronous loop per connection) rather than by a <see cref="LoadLoop"/>: TLS needs
+/// whole records, which a non-blocking socket's partial reads and writes cannot give <c>SslStream</c>.
 /// </summary>
 /// <remarks>
 /// The cache test (<see cref="Operation.Cache"/>) sends <see cref="BenchOptions.Pipeline"/> GETs per batch; the keys
@@ -20,6 +24,7 @@ namespace Kv.Bench.Load;
 internal sealed class ConnectionWorker : IDisposable
 {
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly BenchOptions _options;
     private readonly Operation _operation;
     private readonly bool _cache;
@@ -46,9 +51,10 @@ internal sealed class ConnectionWorker : IDisposable
     private long _measureStart;
     private uint _nextRequestId;
 
-    private ConnectionWorker(Socket socket, BenchOptions options, Operation operation, RunState state, KeyStream keys)
+    private ConnectionWorker(Socket socket, SslStream? tls, BenchOptions options, Operation operation, RunState state, KeyStream keys)
     {
         _socket = socket;
+        _tls = tls;
         _options = options;
         _operation = operation;
         _cache = operation == Operation.Cache;
@@ -88,30 +94,45 @@ internal sealed class ConnectionWorker : IDisposable
     public static ConnectionWorker Connect(BenchOptions options, Operation operation, RunState state, KeyStream keys)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? tls = null;
         try
         {
             socket.Connect(options.Host, options.Port);
-            if (options.Password is not null)
+            if (options.Tls is { } tlsOptions)
             {
-                Authenticate(socket, options);
+                // Stays blocking: SslStream reads and writes whole records.
+                tls = tlsOptions.Authenticate(socket, options.Host);
+                if (options.Password is not null)
+                {
+                    Authenticate(tls, options);
+                }
             }
+            else
+            {
+                if (options.Password is not null)
+                {
+                    Authenticate(socket, options);
+                }
 
-            socket.Blocking = false;
+                socket.Blocking = false;
+            }
         }
-        catch (AuthenticationFailedException)
+        catch (Exception e) when (e is AuthenticationFailedException or IOException)
         {
+            tls?.Dispose();
             socket.Dispose();
             throw;
         }
         catch (SocketException e)
         {
+            tls?.Dispose();
             socket.Dispose();
 
             // The plain reason: the caller names the address once.
             throw new IOException(new SocketException((int)e.SocketErrorCode).Message, e);
         }
 
-        return new ConnectionWorker(socket, options, operation, state, keys);
+        return new ConnectionWorker(socket, tls, options, operation, state, keys);
     }
 
     /// <summary>
@@ -158,6 +179,82 @@ internal sealed class ConnectionWorker : IDisposable
             if (length == buffer.Length)
             {
                 throw new AuthenticationFailedException("the answer to the AUTH is too long");
+            }
+        }
+    }
+
+    /// <summary>The AUTH of <see cref="Authenticate(Socket, BenchOptions)"/>, through the TLS stream.</summary>
+    private static void Authenticate(SslStream tls, BenchOptions options)
+    {
+        using var request = new ArrayPoolBufferWriter<byte>(256);
+        options.Protocol.WriteAuth(request, 0, options.User, options.Password!);
+        tls.Write(request.WrittenSpan);
+        tls.Flush();
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            int received;
+            try
+            {
+                received = tls.ReadAsync(buffer.AsMemory(length), timeout.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                throw new AuthenticationFailedException("the server did not answer the AUTH within 10 s");
+            }
+
+            if (received == 0)
+            {
+                throw new AuthenticationFailedException("the server closed the connection after the AUTH");
+            }
+
+            length += received;
+            if (options.Protocol.TryReadResponse(buffer.AsSpan(0, length), out _, out var outcome, out var payload))
+            {
+                if (outcome != Outcome.Ok)
+                {
+                    throw new AuthenticationFailedException($"AUTH refused: {System.Text.Encoding.UTF8.GetString(payload)}");
+                }
+
+                return;
+            }
+
+            if (length == buffer.Length)
+            {
+                throw new AuthenticationFailedException("the answer to the AUTH is too long");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The TLS connection's load: each batch is written in one <see cref="SslStream.WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>,
+    /// then read until every response is in, as <see cref="LoadLoop"/> does with the socket; no allocation per batch.
+    /// Completes when the run is over for this worker.
+    /// </summary>
+    public async Task RunTlsAsync()
+    {
+        var tls = _tls ?? throw new InvalidOperationException("Not a TLS connection.");
+        await Task.Yield();
+        while (StartBatch())
+        {
+            await tls.WriteAsync(_requests.WrittenMemory).ConfigureAwait(false);
+            _sent = _requests.WrittenCount;
+            while (true)
+            {
+                MakeRoom();
+                var received = await tls.ReadAsync(_received.AsMemory(_receivedEnd)).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    throw new IOException("The server closed the connection.");
+                }
+
+                _receivedEnd += received;
+                if (ReadResponses())
+                {
+                    break;
+                }
             }
         }
     }
@@ -258,7 +355,11 @@ internal sealed class ConnectionWorker : IDisposable
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
 
     private void WriteRequest(Operation operation, long id)
     {
@@ -351,6 +452,13 @@ internal sealed class ConnectionWorker : IDisposable
 
     private Span<byte> FreeSpace()
     {
+        MakeRoom();
+        return _received.AsSpan(_receivedEnd);
+    }
+
+    // Leaves free space at the end of the receive buffer: moves the unread bytes to the start, or grows it.
+    private void MakeRoom()
+    {
         if (_receivedEnd == _received.Length)
         {
             if (_receivedStart > 0)
@@ -364,7 +472,5 @@ internal sealed class ConnectionWorker : IDisposable
                 Array.Resize(ref _received, _received.Length * 2);
             }
         }
-
-        return _received.AsSpan(_receivedEnd);
     }
 }

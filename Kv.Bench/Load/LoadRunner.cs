@@ -20,16 +20,7 @@ internal sealed class LoadRunner(BenchOptions options)
                 workers[i] = ConnectionWorker.Connect(options, operation, state, keys.Stream(i, (int)operation));
             }
 
-            // The connections dealt out to the loops in turn.
-            var loops = Enumerable.Range(0, Math.Max(1, options.Threads))
-                .Select(l => new LoadLoop(l, workers.Where((_, i) => i % Math.Max(1, options.Threads) == l).ToList()))
-                .ToArray();
-            foreach (var loop in loops)
-            {
-                loop.Start();
-            }
-
-            var running = loops.Select(l => l.Done).ToArray();
+            var running = options.Tls is null ? StartLoops(workers) : workers.Select(w => w.RunTlsAsync()).ToArray();
             if (state.WarmupCounted)
             {
                 await Task.WhenAny(state.WarmedUp, Task.Delay(Timeout.Infinite, cancellationToken), Task.WhenAll(running)).ConfigureAwait(false);
@@ -87,6 +78,20 @@ internal sealed class LoadRunner(BenchOptions options)
                 worker?.Dispose();
             }
         }
+    }
+
+    // The connections dealt out to the loops in turn.
+    private Task[] StartLoops(ConnectionWorker[] workers)
+    {
+        var loops = Enumerable.Range(0, Math.Max(1, options.Threads))
+            .Select(l => new LoadLoop(l, workers.Where((_, i) => i % Math.Max(1, options.Threads) == l).ToList()))
+            .ToArray();
+        foreach (var loop in loops)
+        {
+            loop.Start();
+        }
+
+        return loops.Select(l => l.Done).ToArray();
     }
 
     private static void ThrowIfFailed(Task[] running)
