@@ -215,6 +215,34 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
         after.Stream.RemoteCertificate!.GetCertHashString().Should().Be(renewed.GetCertHashString());
     }
 
+    [Test]
+    public async Task An_idle_tls_connection_is_closed_after_the_idle_timeout()
+    {
+        await using var server = Start(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        using var tls = await ConnectTlsAsync(server);
+        (await tls.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
+
+        await server.WaitForConnectionCountAsync(0, TimeSpan.FromSeconds(10));
+        var reading = () => tls.ReadResponseAsync();
+        await reading.Should().ThrowAsync<Exception>();
+    }
+
+    [Test]
+    public async Task A_graceful_stop_closes_open_tls_connections_without_waiting_for_the_shutdown_timeout()
+    {
+        await using var server = Start(o => o with { ShutdownTimeout = TimeSpan.FromSeconds(30) });
+        using var tls = await ConnectTlsAsync(server);
+        (await tls.ExecuteAsync(Command.Set("k", "v"))).Status.Should().Be(ResponseStatus.Ok);
+        using var handshaking = await WireConnection.ConnectAsync(server.Server.TlsEndPoint!);
+        await server.WaitForConnectionCountAsync(2, TimeSpan.FromSeconds(10));
+
+        var watch = Stopwatch.StartNew();
+        await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        server.Server.ConnectionCount.Should().Be(0);
+        server.Errors.Should().BeEmpty();
+    }
+
     private Task<TlsWireConnection> ConnectTlsAsync(InProcessServer server, X509Certificate2? clientCertificate = null) =>
         TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, clientCertificate);
 
