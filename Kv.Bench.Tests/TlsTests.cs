@@ -46,6 +46,29 @@ public class TlsTests
     }
 
     [Test]
+    public async Task A_run_against_the_servers_tls_port_with_mutual_tls_completes_with_no_errors(CancellationToken cancellationToken)
+    {
+        await using var server = Kv.Testing.Servers.InProcessServer.Start(o => o with
+        {
+            ShutdownTimeout = TimeSpan.FromSeconds(2),
+            TlsPort = 0,
+            TlsCertificateFile = Pem("server.pem"),
+            TlsKeyFile = Pem("server.key"),
+            TlsClientCaFile = Pem("ca.pem"),
+        });
+        var port = server.Server.TlsEndPoint!.Port.ToString(CultureInfo.InvariantCulture);
+
+        var result = await Bench(
+            ["-p", port, "--tls-ca", Pem("ca.pem"), "--tls-cert", Pem("client.pem"), "--tls-key", Pem("client.key"), "-c", "4", "-P", "16", "-t", "set,get", "-n", "20000", "--warmup", "0", "--verify", "--csv"],
+            null,
+            cancellationToken);
+
+        result.Error.Should().BeEmpty();
+        result.ExitCode.Should().Be(0);
+        result.Output.Should().Contain("SET").And.Contain("GET");
+    }
+
+    [Test]
     public async Task Mutual_tls_and_auth_from_the_environment(CancellationToken cancellationToken)
     {
         await using var server = TlsTestServer.Start(_certificates.Server, clientAuthority: _certificates.Authority, password: "bench-s3cret");

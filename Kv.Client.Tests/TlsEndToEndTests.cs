@@ -1,0 +1,145 @@
+using Kv.Testing.Tls;
+
+namespace Kv.Client.Tests;
+
+/// <summary>
+/// The client and <c>kv</c> against the real server's <c>--tls-port</c> (in process), with mutual TLS
+/// (<c>--tls-client-ca</c>) and users: TLS, then AUTH, then commands; a reconnection after the server dropped the
+/// connection does it all again.
+/// </summary>
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class TlsEndToEndTests
+{
+    private TestCertificates _certificates = null!;
+    private string _directory = null!;
+
+    [OneTimeSetUp]
+    public void CreateCertificates()
+    {
+        _certificates = TestCertificates.Create();
+        _directory = Path.Combine(Path.GetTempPath(), $"kv-client-tls-e2e-{Guid.NewGuid():N}");
+        _certificates.WritePem(_directory);
+    }
+
+    [OneTimeTearDown]
+    public void DisposeCertificates()
+    {
+        _certificates.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string Pem(string name) => Path.Combine(_directory, name);
+
+    private InProcessServer StartServer() => InProcessServer.Start(o => ClientTestServer.Options(o) with
+    {
+        Users = AuthenticationEndToEndTests.Users(),
+        TlsPort = 0,
+        TlsCertificateFile = Pem("server.pem"),
+        TlsKeyFile = Pem("server.key"),
+        TlsClientCaFile = Pem("ca.pem"),
+    });
+
+    [Test]
+    public async Task The_client_runs_commands_over_the_servers_tls_port_with_mutual_tls_and_auth()
+    {
+        await using var server = StartServer();
+        var tlsPort = server.Server.TlsEndPoint!.Port;
+        var options = KvClientOptions.Default with
+        {
+            EndPoint = $"127.0.0.1:{tlsPort}",
+            User = "alice",
+            Password = AuthenticationEndToEndTests.AlicePassword,
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+        };
+
+        await using var client = await KvClient.ConnectAsync(options);
+        await client.SetAsync("tls:e2e", "secret value");
+        (await client.GetAsync("tls:e2e")).Should().Be("secret value");
+
+        // The same key through the plain port: one store behind both.
+        await using var plain = await KvClient.ConnectAsync(options with { EndPoint = server.Address, Tls = null });
+        (await plain.GetAsync("tls:e2e")).Should().Be("secret value");
+    }
+
+    [Test]
+    public async Task Reconnection_after_the_server_restarts_redoes_tls_then_auth()
+    {
+        var server = StartServer();
+        var tlsPort = server.Server.TlsEndPoint!.Port;
+        var options = KvClientOptions.Default with
+        {
+            EndPoint = $"localhost:{tlsPort}",
+            User = "alice",
+            Password = AuthenticationEndToEndTests.AlicePassword,
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+        };
+        await using var client = await KvClient.ConnectAsync(options);
+        await client.SetAsync("k", "before");
+        await server.DisposeAsync();
+
+        await using var restarted = InProcessServer.Start(o => ClientTestServer.Options(o) with
+        {
+            Users = AuthenticationEndToEndTests.Users(),
+            TlsPort = tlsPort,
+            TlsCertificateFile = Pem("server.pem"),
+            TlsKeyFile = Pem("server.key"),
+            TlsClientCaFile = Pem("ca.pem"),
+        });
+        var written = await Waiting.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await client.SetAsync("k", "after");
+                    return true;
+                }
+                catch (KvConnectionException e) when (e is not KvTlsException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(20));
+
+        written.Should().BeTrue();
+        (await client.GetAsync("k")).Should().Be("after");
+    }
+
+    [Test]
+    public async Task A_client_without_a_certificate_is_refused_by_the_server()
+    {
+        await using var server = StartServer();
+        var options = KvClientOptions.Default with
+        {
+            EndPoint = $"127.0.0.1:{server.Server.TlsEndPoint!.Port}",
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority] },
+        };
+
+        var connect = async () => await KvClient.ConnectAsync(options);
+
+        await connect.Should().ThrowAsync<KvConnectionException>();
+    }
+
+    [Test]
+    public async Task Kv_runs_a_command_over_the_servers_tls_port(CancellationToken cancellationToken)
+    {
+        await using var server = StartServer();
+        var port = server.Server.TlsEndPoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var environment = new Dictionary<string, string?>
+        {
+            ["KV_USER"] = "alice", ["KV_PASSWORD"] = AuthenticationEndToEndTests.AlicePassword, ["KV_HOST"] = null, ["KV_PORT"] = null,
+            ["KV_TLS"] = null, ["KV_TLS_CA"] = null, ["KV_TLS_HOST"] = null, ["KV_TLS_CLIENT_CERT"] = null, ["KV_TLS_CLIENT_KEY"] = null,
+        };
+
+        var set = await CliProcess.RunAsync(
+            ["-p", port, "--tls-ca", Pem("ca.pem"), "--tls-cert", Pem("client.pem"), "--tls-key", Pem("client.key"), "set", "cli:tls", "v"],
+            environment: environment, cancellationToken: cancellationToken);
+        set.Should().Be((0, "OK\n", string.Empty));
+        var get = await CliProcess.RunAsync(
+            ["-p", port, "--tls-ca", Pem("ca.pem"), "--tls-host", "localhost", "--tls-cert", Pem("client.pem"), "--tls-key", Pem("client.key"), "get", "cli:tls"],
+            environment: environment, cancellationToken: cancellationToken);
+        get.Should().Be((0, "v\n", string.Empty));
+    }
+}
