@@ -28,6 +28,20 @@ internal sealed class TestCertificates : IDisposable
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-1), DateTimeOffset.UtcNow.AddYears(1));
     }
 
+    /// <summary>An intermediate authority signed by <paramref name="authority"/>.</summary>
+    public static X509Certificate2 CreateIntermediate(X509Certificate2 authority, string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var serial = new byte[12];
+        RandomNumberGenerator.Fill(serial);
+        using var signed = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-7), DateTimeOffset.UtcNow.AddMonths(6), serial);
+        return signed.CopyWithPrivateKey(key);
+    }
+
     /// <summary>A leaf (ECDSA P-256, as its authority) signed by <paramref name="authority"/>: a server's (localhost, 127.0.0.1) or a client's.</summary>
     public static X509Certificate2 CreateLeaf(X509Certificate2 authority, string name, bool server, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {

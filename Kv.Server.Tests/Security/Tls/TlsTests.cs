@@ -76,6 +76,21 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     }
 
     [Test]
+    public async Task Intermediates_in_the_certificate_file_are_sent_with_the_server_certificate()
+    {
+        using var intermediate = TestCertificates.CreateIntermediate(_authority, "Kv intermediate");
+        using var leaf = TestCertificates.CreateLeaf(intermediate, "kv-chained", server: true);
+        var pem = _files.WritePem(leaf, "chained");
+        File.AppendAllText(pem.Certificate, intermediate.ExportCertificatePem() + "\n");
+        await using var server = Start(o => o with { TlsCertificateFile = pem.Certificate, TlsKeyFile = pem.Key });
+
+        // The client trusts the root only: the handshake succeeds only if the server sends the intermediate.
+        using var tls = await ConnectTlsAsync(server);
+        tls.Stream.RemoteCertificate!.Subject.Should().Be("CN=kv-chained");
+        (await tls.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
+    }
+
+    [Test]
     public async Task Authentication_works_the_same_over_tls()
     {
         await using var server = Start(o => o with { Users = AuthenticationTests.Users() });

@@ -45,7 +45,7 @@ internal sealed class TlsWireConnection : IDisposable
                 EnabledSslProtocols = protocols,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusts(trustedAuthority, certificate, errors),
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Trusts(trustedAuthority, certificate, chain, errors),
             };
             using var timeout = new CancellationTokenSource(WireConnection.DefaultTimeout);
             await stream.AuthenticateAsClientAsync(options, timeout.Token);
@@ -60,7 +60,7 @@ internal sealed class TlsWireConnection : IDisposable
     }
 
     /// <summary>The validation a client should do: the chain ends at the test authority, the name matches, the dates hold.</summary>
-    public static bool Trusts(X509Certificate2 authority, X509Certificate? certificate, SslPolicyErrors errors)
+    public static bool Trusts(X509Certificate2 authority, X509Certificate? certificate, X509Chain? sent, SslPolicyErrors errors)
     {
         if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
         {
@@ -71,6 +71,12 @@ internal sealed class TlsWireConnection : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(authority);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (sent is not null)
+        {
+            // The intermediates the server sent along.
+            chain.ChainPolicy.ExtraStore.AddRange(sent.ChainPolicy.ExtraStore);
+        }
+
         return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 

@@ -102,11 +102,8 @@ internal sealed class TlsCertificates
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
-            // Intermediates the client sent along.
-            foreach (var element in chain.ChainElements)
-            {
-                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
+            // Intermediates the client sent along (SslStream puts them in the chain's extra store).
+            custom.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
         }
 
         return certificate is X509Certificate2 certificate2
