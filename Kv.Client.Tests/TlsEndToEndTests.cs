@@ -108,6 +108,43 @@ public sealed class TlsEndToEndTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Operations_over_tls_allocate_little_beyond_their_results(CancellationToken testTimeout)
+    {
+        await using var server = StartServer();
+        await using var client = await KvClient.ConnectAsync(KvClientOptions.Default with
+        {
+            EndPoint = $"127.0.0.1:{server.Server.TlsEndPoint!.Port}",
+            User = "alice",
+            Password = AuthenticationEndToEndTests.AlicePassword,
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+        });
+        var key = "alloc:key"u8.ToArray();
+        var value = new byte[32];
+        await client.SetAsync(key, value, testTimeout);
+
+        // As DesignTests.Operations_allocate_little_beyond_their_results, through SslStream on both sides.
+        await Task.Run(() => RunAsync(20_000), testTimeout);
+        const int Operations = 60_000;
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await Task.Run(() => RunAsync(Operations), testTimeout);
+        var perOperation = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Operations;
+
+        TestContext.Out.WriteLine($"{perOperation:F1} bytes allocated per operation over TLS (SET, GET of 32 bytes, PING alternating; process-wide, client and server)");
+        perOperation.Should().BeLessThan(48, "nothing but the results should be allocated, over TLS as in plain text");
+
+        async Task RunAsync(int count)
+        {
+            for (var i = 0; i < count; i += 3)
+            {
+                await client.SetAsync(key, value, testTimeout);
+                await client.GetAsync(key, testTimeout);
+                await client.PingAsync(ReadOnlyMemory<byte>.Empty, testTimeout);
+            }
+        }
+    }
+
+    [Test]
     public async Task A_client_without_a_certificate_is_refused_by_the_server()
     {
         await using var server = StartServer();
