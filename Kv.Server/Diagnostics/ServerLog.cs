@@ -112,11 +112,11 @@ internal static partial class ServerLog
     [LoggerMessage(46, LogLevel.Information, "Listening for TLS on {EndPoint}")]
     public static partial void ListeningTls(ILogger logger, EndPoint endPoint);
 
-    [LoggerMessage(47, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake failed ({Reason}); closed")]
-    public static partial void TlsHandshakeFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string reason);
+    [LoggerMessage(47, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake failed ({Reason}); closed. {Suppressed} more failed or timed-out handshakes since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void TlsHandshakeFailed(ILogger logger, long connectionId, EndPoint? remoteEndPoint, string reason, long suppressed, int intervalSeconds);
 
-    [LoggerMessage(48, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake not finished within {Timeout}; closed")]
-    public static partial void TlsHandshakeTimedOut(ILogger logger, long connectionId, EndPoint? remoteEndPoint, TimeSpan timeout);
+    [LoggerMessage(48, LogLevel.Information, "Connection {ConnectionId} from {RemoteEndPoint}: TLS handshake not finished within {Timeout}; closed. {Suppressed} more failed or timed-out handshakes since the last such line (logged at most every {IntervalSeconds} s)")]
+    public static partial void TlsHandshakeTimedOut(ILogger logger, long connectionId, EndPoint? remoteEndPoint, TimeSpan timeout, long suppressed, int intervalSeconds);
 
     [LoggerMessage(49, LogLevel.Debug, "Connection {ConnectionId}: TLS handshake done ({Protocol}, {Cipher})")]
     public static partial void TlsHandshakeDone(ILogger logger, long connectionId, System.Security.Authentication.SslProtocols protocol, System.Net.Security.TlsCipherSuite cipher);

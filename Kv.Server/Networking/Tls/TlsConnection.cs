@@ -52,12 +52,13 @@ internal sealed class TlsConnection : IDisposable
     /// <summary>Handshakes, then serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
     /// <param name="tls">The handshake's settings (the certificate current at accept).</param>
     /// <param name="handshakeTimeout">How long the handshake may take.</param>
+    /// <param name="failureLog">Failed and timed-out handshakes are logged at most once per its interval (a scanner or a flood would fill the log).</param>
     /// <param name="stopping">Cancelled at graceful shutdown: the connection answers what it has received, then closes.</param>
-    public async Task RunAsync(SslServerAuthenticationOptions tls, TimeSpan handshakeTimeout, CancellationToken stopping)
+    public async Task RunAsync(SslServerAuthenticationOptions tls, TimeSpan handshakeTimeout, LogInterval failureLog, CancellationToken stopping)
     {
         try
         {
-            if (!await HandshakeAsync(tls, handshakeTimeout, stopping).ConfigureAwait(false))
+            if (!await HandshakeAsync(tls, handshakeTimeout, failureLog, stopping).ConfigureAwait(false))
             {
                 return;
             }
@@ -129,7 +130,7 @@ internal sealed class TlsConnection : IDisposable
         _output.Dispose();
     }
 
-    private async Task<bool> HandshakeAsync(SslServerAuthenticationOptions tls, TimeSpan timeout, CancellationToken stopping)
+    private async Task<bool> HandshakeAsync(SslServerAuthenticationOptions tls, TimeSpan timeout, LogInterval failureLog, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(timeout);
@@ -139,7 +140,11 @@ internal sealed class TlsConnection : IDisposable
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            ServerLog.TlsHandshakeTimedOut(_logger, Id, _peer, timeout);
+            if (failureLog.TryLog(out var suppressed))
+            {
+                ServerLog.TlsHandshakeTimedOut(_logger, Id, _peer, timeout, suppressed, failureLog.Seconds);
+            }
+
             return false;
         }
         catch (OperationCanceledException)
@@ -149,7 +154,11 @@ internal sealed class TlsConnection : IDisposable
         catch (Exception e) when (e is AuthenticationException or IOException or System.ComponentModel.Win32Exception)
         {
             // Plain text on the TLS port, a client that refuses the certificate, no client certificate under mutual TLS...
-            ServerLog.TlsHandshakeFailed(_logger, Id, _peer, e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message);
+            if (failureLog.TryLog(out var suppressed))
+            {
+                ServerLog.TlsHandshakeFailed(_logger, Id, _peer, e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message, suppressed, failureLog.Seconds);
+            }
+
             return false;
         }
 

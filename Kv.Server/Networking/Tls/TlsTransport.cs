@@ -14,6 +14,11 @@ internal sealed class TlsTransport(ConnectionServices services, TlsCertificates 
 {
     private const int AcceptPauseMilliseconds = 100;
 
+    /// <summary>Failed and timed-out handshakes are logged at most once per this interval, with how many since.</summary>
+    internal static readonly TimeSpan HandshakeFailureLogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly LogInterval _handshakeFailures = new(HandshakeFailureLogInterval);
+
     private readonly ConcurrentDictionary<long, (TlsConnection Connection, Task Task)> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -138,7 +143,7 @@ internal sealed class TlsTransport(ConnectionServices services, TlsCertificates 
         try
         {
             // The certificate current now: a reload (SIGHUP) changes it for the handshakes that start after it.
-            await connection.RunAsync(certificates.CreateServerOptions(), services.Options.TlsHandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            await connection.RunAsync(certificates.CreateServerOptions(), services.Options.TlsHandshakeTimeout, _handshakeFailures, _stopping.Token).ConfigureAwait(false);
         }
         finally
         {
