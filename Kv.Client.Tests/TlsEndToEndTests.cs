@@ -160,6 +160,28 @@ public sealed class TlsEndToEndTests
     }
 
     [Test]
+    public async Task Tls_to_the_plain_port_and_plain_text_to_the_tls_port_fail_clearly()
+    {
+        await using var server = StartServer();
+        var tls = KvClientOptions.Default with
+        {
+            EndPoint = server.Address,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+        };
+
+        var toPlain = async () => await KvClient.ConnectAsync(tls);
+        var thrown = await toPlain.Should().ThrowAsync<KvConnectionException>();
+        TestContext.Out.WriteLine($"TLS to the plain port: {thrown.Which.GetType().Name}: {thrown.Which.Message}");
+        thrown.Which.Should().BeOfType<KvTlsException>().Which.Message.Should().Contain("is this the server's TLS port");
+
+        var toTls = async () => await KvClient.ConnectAsync(tls with { EndPoint = $"127.0.0.1:{server.Server.TlsEndPoint!.Port}", Tls = null });
+        var refused = await toTls.Should().ThrowAsync<KvConnectionException>();
+        TestContext.Out.WriteLine($"Plain text to the TLS port: {refused.Which.GetType().Name}: {refused.Which.Message}");
+        refused.Which.Should().NotBeOfType<KvTlsException>();
+    }
+
+    [Test]
     public async Task Kv_runs_a_command_over_the_servers_tls_port(CancellationToken cancellationToken)
     {
         await using var server = StartServer();

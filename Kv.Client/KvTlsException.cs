@@ -68,7 +68,7 @@ public sealed class KvTlsException : KvConnectionException
     {
         var why = policyErrors != SslPolicyErrors.None
             ? $"the server's certificate was not accepted for '{targetHost}' ({policyErrors}{Explain(policyErrors)})"
-            : $"{innerException?.Message ?? "no reason given"}";
+            : $"{(innerException?.Message ?? "no reason given").TrimEnd('.')} (is this the server's TLS port, its --tls-port, and does it allow TLS 1.2 or 1.3?)";
         return $"The TLS handshake with the Kv server at {endPoint} failed: {why}. " +
             "This client will not try again: fix the certificate or the TLS options (KvTlsOptions) and create a new client.";
     }
