@@ -103,6 +103,22 @@ public sealed class CliTlsTests
     }
 
     [Test]
+    public async Task The_prompt_connects_over_tls_once_for_all_its_commands()
+    {
+        await using var server = TlsTestServer.Start(_certificates.Server, password: "s3cret");
+        var all = new Dictionary<string, string?>
+        {
+            ["KV_TLS"] = null, ["KV_TLS_CLIENT_CERT"] = null, ["KV_TLS_CLIENT_KEY"] = null, ["KV_TLS_HOST"] = null,
+            ["KV_USER"] = null, ["KV_HOST"] = null, ["KV_PORT"] = null, ["KV_PASSWORD"] = "s3cret", ["KV_TLS_CA"] = Pem("ca.pem"),
+        };
+
+        var result = await CliProcess.RunAsync(["-p", Port(server)], input: "set greeting hello\nget greeting\n", environment: all);
+
+        result.Should().Be((0, "OK\nhello\n", string.Empty));
+        server.CompletedHandshakes.Should().Be(1);
+    }
+
+    [Test]
     public async Task Bad_tls_options_exit_2_naming_the_option()
     {
         var missing = await Kv(null, "--tls-ca", Pem("nothing.pem"), "ping");
