@@ -258,6 +258,26 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
         server.Errors.Should().BeEmpty();
     }
 
+    [Test]
+    public async Task A_graceful_stop_answers_requests_that_arrived_while_an_auth_was_checked()
+    {
+        await using var server = Start(o => o with { Users = AuthenticationTests.Users() });
+        using var tls = await ConnectTlsAsync(server);
+        (await tls.ExecuteAsync(Command.Ping("", ProtocolVersion.V1, 1))).PayloadText.Should().Be("PONG");
+
+        // The wrong AUTH pauses the connection for the failure delay; the GET arrives meanwhile and waits in the kernel.
+        await tls.Stream.WriteAsync(WireConnection.Encode(Command.Auth("root", "wrong", 2)));
+        await Task.Delay(50);
+        await tls.Stream.WriteAsync(WireConnection.Encode(Command.Get("k", ProtocolVersion.V1, 3)));
+        await Task.Delay(20);
+        var stopping = server.StopAsync();
+
+        (await tls.ReadResponseAsync()).ErrorCode.Should().Be(ProtocolErrorCode.AuthenticationFailed);
+        (await tls.ReadResponseAsync()).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        server.Errors.Should().BeEmpty();
+    }
+
     private Task<TlsWireConnection> ConnectTlsAsync(InProcessServer server, X509Certificate2? clientCertificate = null) =>
         TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, clientCertificate);
 

@@ -17,6 +17,8 @@ namespace Kv.Server.Networking.Tls;
 /// </summary>
 internal sealed class TlsConnection : IDisposable
 {
+    private static readonly TimeSpan FinishTimeout = TimeSpan.FromSeconds(1);
+
     private readonly Socket _socket;
     private readonly SslStream _stream;
     private readonly ILogger _logger;
@@ -72,7 +74,7 @@ internal sealed class TlsConnection : IDisposable
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
-                    // A TLS record cannot be read in part: what is already decrypted was answered; close.
+                    await FinishReceivedAsync().ConfigureAwait(false);
                     return;
                 }
 
@@ -215,6 +217,37 @@ internal sealed class TlsConnection : IDisposable
                     await CloseAfterErrorAsync().ConfigureAwait(false);
                     return false;
             }
+        }
+    }
+
+    // Graceful shutdown: answer what has already arrived (waiting in the kernel), as the plain transports do, then close
+    // with a TLS close_notify. A record that arrived only in part is waited for briefly, then given up.
+    private async ValueTask FinishReceivedAsync()
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(FinishTimeout);
+            while (_socket.Available > 0)
+            {
+                var received = await _stream.ReadAsync(_input.GetFreeSpace(), limit.Token).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    return;
+                }
+
+                _input.Commit(received);
+                if (!await ProcessAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            await _stream.ShutdownAsync().ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (OperationCanceledException)
+        {
+            // A record cut short: closed without it.
         }
     }
 
