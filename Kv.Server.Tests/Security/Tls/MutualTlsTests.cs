@@ -65,6 +65,14 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Test]
+    public async Task An_expired_client_certificate_from_the_client_authority_is_refused()
+    {
+        await using var server = Start();
+        using var expired = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-old", server: false, DateTimeOffset.UtcNow.AddDays(-60), DateTimeOffset.UtcNow.AddDays(-1)));
+        await RefusedAsync(server, expired);
+    }
+
+    [Test]
     public void The_client_authority_file_must_load_and_the_error_names_the_option()
     {
         var missing = Path.Combine(_files.Directory, "missing.crt");
