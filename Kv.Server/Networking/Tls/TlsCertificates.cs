@@ -66,7 +66,10 @@ internal sealed class TlsCertificates
     {
         try
         {
-            _context = LoadContext(_options, _logger, "reload");
+            // Said only once new handshakes get it: whoever waits for the line may connect at once.
+            _context = LoadContext(_options, _logger, source: null);
+            var certificate = _context.TargetCertificate;
+            ServerLog.TlsCertificateLoaded(_logger, certificate.Subject, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), "reload");
             return true;
         }
         catch (ArgumentException e)
@@ -117,7 +120,7 @@ internal sealed class TlsCertificates
         }
     }
 
-    private static SslStreamCertificateContext LoadContext(KvServerOptions options, ILogger logger, string source)
+    private static SslStreamCertificateContext LoadContext(KvServerOptions options, ILogger logger, string? source)
     {
         var certFile = options.TlsCertificateFile!;
         var keyFile = options.TlsKeyFile!;
@@ -152,7 +155,11 @@ internal sealed class TlsCertificates
             }
         }
 
-        ServerLog.TlsCertificateLoaded(logger, certificate.Subject, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), source);
+        if (source is not null)
+        {
+            ServerLog.TlsCertificateLoaded(logger, certificate.Subject, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), source);
+        }
+
         var now = DateTime.Now;
         if (now < certificate.NotBefore || now > certificate.NotAfter)
         {
