@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Kv.Protocol;
 using Kv.Protocol.Buffers;
@@ -148,4 +149,20 @@ internal sealed class ConnectionServices
 
     /// <summary>Counts an accept that failed because its client had already left.</summary>
     public void AcceptAborted() => Interlocked.Increment(ref _abortedAccepts);
+
+    /// <summary>
+    /// Readies an accepted socket of the runtime's sockets (the sockets and TLS transports; the event loop sets the same
+    /// options on its descriptors): no Nagle delay, and TCP keepalive as <c>--tcp-keepalive</c> says.
+    /// </summary>
+    public void ConfigureAccepted(Socket socket)
+    {
+        socket.NoDelay = true;
+        if (Options.ResolveKeepAlive() is { } keepAlive)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, keepAlive.IdleSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, keepAlive.IntervalSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepAlive.Probes);
+        }
+    }
 }

@@ -117,14 +117,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
                 continue;
             }
 
-            socket.NoDelay = true;
-            if (services.Options.ResolveKeepAlive() is { } keepAlive)
-            {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, keepAlive.IdleSeconds);
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, keepAlive.IntervalSeconds);
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, keepAlive.Probes);
-            }
+            services.ConfigureAccepted(socket);
 
             ServerLog.ConnectionAccepted(services.Logger, id, socket.RemoteEndPoint);
             SocketConnection connection;
