@@ -2,7 +2,7 @@
 # Kv.Server and redis-server over TLS, side by side with the same load generator (kv-bench --tls), and the same servers
 # in plain text in the same run for the ratios the issue compares (issue 15: over TLS, at least the plain-text ratios:
 # level at pipeline 1, 1.3x at 16). A throwaway CA and a server certificate for 127.0.0.1 are made with openssl. Kv
-# serves TLS on --tls-port (the runtime's sockets) beside its plain port; Redis on --tls-port with --port for plain.
+# serves TLS on --tls-port (on its event loops, or the runtime's sockets with KV_TRANSPORT_BENCH=sockets) beside its plain port; Redis on --tls-port with --port for plain.
 #   ROUNDS=3 DURATION=4 bench/tls.sh
 source "$(dirname "$0")/common.sh"
 ROUNDS=${ROUNDS:-3}

@@ -129,4 +129,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(52, LogLevel.Error, "TLS certificate reload failed, the previous certificate is kept: {Reason}")]
     public static partial void TlsReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(53, LogLevel.Debug, "Connection {ConnectionId} ended by a TLS error: {Reason}")]
+    public static partial void TlsSessionFailed(ILogger logger, long connectionId, string reason);
 }

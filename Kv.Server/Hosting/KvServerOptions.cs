@@ -261,13 +261,6 @@ public sealed record KvServerOptions
             throw new ArgumentException("--tls-handshake-timeout must be more than 0 seconds.");
         }
 
-        if (TlsPort is not null && Persistence is not null && ResolveTransport() == ServerTransport.EventLoop)
-        {
-            // The event loops commit the log's writes themselves at the end of each turn, which TLS connections (on the
-            // runtime's sockets) cannot join.
-            throw new ArgumentException("--tls-port with --data-dir needs --transport sockets.");
-        }
-
         Persistence?.Validate();
     }
 }

@@ -67,6 +67,9 @@ internal sealed class ConnectionServices
     /// <summary>Out-of-memory answers (the client memory budget, or the heap) are logged at most once per interval.</summary>
     public LogInterval OutOfMemoryLog { get; } = new(LogIntervalTime);
 
+    /// <summary>Failed and timed-out TLS handshakes are logged at most once per interval (a scanner or a flood would fill the log).</summary>
+    public LogInterval TlsHandshakeFailureLog { get; } = new(LogIntervalTime);
+
     /// <summary>Failed accepts (out of descriptors, say) are logged at most once per interval.</summary>
     public LogInterval AcceptFailureLog { get; } = new(LogIntervalTime);
 

@@ -150,19 +150,29 @@ public sealed class KvServer : IAsyncDisposable
         {
             // The loops commit each turn's writes themselves (write, and fsync under `always`), then answer.
             _log?.UseCallerCommits();
-            _transport = new EventLoop.EventLoopTransport(_services, _options.ResolveEventThreads());
+            var loops = new EventLoop.EventLoopTransport(_services, _options.ResolveEventThreads());
+            if (_tlsListener is not null)
+            {
+                // The TLS port on the same loops: its connections commit with the plain ones, turn by turn.
+                loops.ServeTls(_tlsListener, _tls!);
+            }
+
+            _transport = loops;
         }
         else
         {
             _transport = new Sockets.SocketTransport(_services);
         }
         ServerLog.Listening(_logger, _endPoint);
-        _transport.Start(listener);
         if (_tlsListener is not null)
         {
-            // On the runtime's sockets whatever serves the plain port: SslStream needs a Stream.
-            _tlsTransport = new Tls.TlsTransport(_services, _tls!);
             ServerLog.ListeningTls(_logger, _tlsEndPoint!);
+        }
+
+        _transport.Start(listener);
+        if (_tlsListener is not null && Transport == ServerTransport.Sockets)
+        {
+            _tlsTransport = new Tls.TlsTransport(_services, _tls!);
             _tlsTransport.Start(_tlsListener);
         }
     }

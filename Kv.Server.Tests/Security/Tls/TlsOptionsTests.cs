@@ -38,7 +38,6 @@ public class TlsOptionsTests
     [TestCase(new[] { "--tls-cert", "a", "--tls-key", "b" }, "need --tls-port")]
     [TestCase(new[] { "--tls-client-ca", "c" }, "need --tls-port")]
     [TestCase(new[] { "--tls-port", "6556", "--tls-cert", "a", "--tls-key", "b", "--tls-handshake-timeout", "0" }, "--tls-handshake-timeout")]
-    [TestCase(new[] { "--tls-port", "6556", "--tls-cert", "a", "--tls-key", "b", "--data-dir", "/tmp/x", "--transport", "epoll" }, "--transport sockets")]
     public void Bad_combinations_are_refused_naming_the_option(string[] args, string message)
     {
         var commandLine = new ServerCommandLine(_ => null);

@@ -25,7 +25,7 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     private X509Certificate2 _serverCertificate = null!;
     private (string Certificate, string Key) _serverPem;
 
-    /// <summary>The plain port's transport: TLS is served on the runtime's sockets under either.</summary>
+    /// <summary>The transport that serves both ports (the event loops serve TLS on their own threads too).</summary>
     public static IEnumerable<ServerTransport> Transports => [ServerTransport.EventLoop, ServerTransport.Sockets];
 
     [OneTimeSetUp]

@@ -30,15 +30,21 @@ internal sealed class TlsWireConnection : IDisposable
     public SslStream Stream { get; }
 
     /// <summary>Connects and handshakes; throws <see cref="AuthenticationException"/> (or an <see cref="IOException"/>) when either side refuses.</summary>
+    /// <param name="endPoint">The TLS port.</param>
+    /// <param name="trustedAuthority">The only authority the client trusts.</param>
+    /// <param name="clientCertificate">The client's certificate, for mutual TLS.</param>
+    /// <param name="protocols">The TLS versions the client offers.</param>
+    /// <param name="wrap">Wraps the socket's stream under the TLS one (to cut what the client sends into pieces, say).</param>
     public static async Task<TlsWireConnection> ConnectAsync(IPEndPoint endPoint, X509Certificate2 trustedAuthority, X509Certificate2? clientCertificate = null,
-        SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13)
+        SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13, Func<Stream, Stream>? wrap = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         SslStream? stream = null;
         try
         {
             await socket.ConnectAsync(endPoint);
-            stream = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            Stream inner = new NetworkStream(socket, ownsSocket: false);
+            stream = new SslStream(wrap is null ? inner : wrap(inner));
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = "localhost",

@@ -17,7 +17,11 @@ internal sealed unsafe class EventLoop : IDisposable
 {
     private const ulong WakeToken = ulong.MaxValue;
     private const ulong ListenerToken = ulong.MaxValue - 1;
+    private const ulong TlsListenerToken = ulong.MaxValue - 2;
     private const int MaxEvents = 256;
+
+    // How often handshakes are checked against their deadline: a timeout of seconds needs no finer clock.
+    private const long HandshakeCheckPeriod = 100;
 
     private readonly ConnectionServices _services;
     private readonly int _epoll;
@@ -30,11 +34,14 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly List<LoopConnection> _dirty = [];
     private readonly List<LoopConnection> _again = [];
     private readonly List<LoopConnection> _lingering = [];
+    private readonly HashSet<LoopConnection> _handshaking = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _idleSweepPeriod;
     private int _wakePending;
     private Action? _onListenerReady;
+    private Action? _onTlsListenerReady;
     private long _nextIdleSweep;
+    private long _nextHandshakeCheck;
     private bool _stopping;
 
     /// <summary>Creates a loop; its thread is named <c>kv-loop-PORT-INDEX</c> (the server's port), as tools show it.</summary>
@@ -75,28 +82,36 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
-    /// <summary>Watches a listening socket; <paramref name="onReady"/> runs on this loop whenever it has connections.</summary>
-    public void WatchListener(int fd, Action onReady)
+    /// <summary>
+    /// Watches a listening socket (the plain port's, or the TLS port's); <paramref name="onReady"/> runs on this loop
+    /// whenever it has connections.
+    /// </summary>
+    public void WatchListener(int fd, bool tls, Action onReady)
     {
-        _onListenerReady = onReady;
-        SetListenerInterest(fd, true);
+        if (tls)
+        {
+            _onTlsListenerReady = onReady;
+        }
+        else
+        {
+            _onListenerReady = onReady;
+        }
+
+        SetListenerInterest(fd, tls, true);
     }
 
-    /// <summary>Turns the listener's readiness events on or off (off: accepting pauses, as when out of descriptors).</summary>
-    public void SetListenerInterest(int fd, bool on)
+    /// <summary>Turns a listener's readiness events on or off (off: accepting pauses, as when out of descriptors).</summary>
+    public void SetListenerInterest(int fd, bool tls, bool on)
     {
-        if (Native.Modify(_epoll, fd, on ? Native.EpollIn : 0, ListenerToken) != 0)
+        var token = tls ? TlsListenerToken : ListenerToken;
+        if (Native.Modify(_epoll, fd, on ? Native.EpollIn : 0, token) != 0)
         {
-            Native.Add(_epoll, fd, on ? Native.EpollIn : 0, ListenerToken);
+            Native.Add(_epoll, fd, on ? Native.EpollIn : 0, token);
         }
     }
 
-    /// <summary>Stops watching the listener (at shutdown).</summary>
-    public void UnwatchListener(int fd)
-    {
-        Native.Remove(_epoll, fd);
-        _onListenerReady = null;
-    }
+    /// <summary>Stops watching a listener (at shutdown).</summary>
+    public void UnwatchListener(int fd) => Native.Remove(_epoll, fd);
 
     /// <summary>Adds a connection to the loop (on the loop's thread) and starts reading it.</summary>
     public void Register(LoopConnection connection)
@@ -125,7 +140,17 @@ internal sealed unsafe class EventLoop : IDisposable
         {
             connection.BeginStop();
         }
+        else if (connection.UsesTls)
+        {
+            connection.StartTls();
+        }
     }
+
+    /// <summary>A TLS connection's handshake began: it is closed if it has not ended by its deadline.</summary>
+    public void HandshakeStarted(LoopConnection connection) => _handshaking.Add(connection);
+
+    /// <summary>A TLS connection's handshake ended (done, failed, or the connection closed).</summary>
+    public void HandshakeEnded(LoopConnection connection) => _handshaking.Remove(connection);
 
     /// <summary>Changes what the loop waits for on a connection.</summary>
     public void SetInterest(LoopConnection connection, int events)
@@ -271,6 +296,10 @@ internal sealed unsafe class EventLoop : IDisposable
             {
                 _onListenerReady?.Invoke();
             }
+            else if (token == TlsListenerToken)
+            {
+                _onTlsListenerReady?.Invoke();
+            }
             else if (Find(token) is { } connection)
             {
                 try
@@ -334,12 +363,15 @@ internal sealed unsafe class EventLoop : IDisposable
             return 50;
         }
 
-        if (_idleSweepPeriod == long.MaxValue)
+        var now = Environment.TickCount64;
+        var idle = _idleSweepPeriod == long.MaxValue ? -1 : (int)Math.Clamp(_nextIdleSweep - now, 0, _idleSweepPeriod);
+        if (_handshaking.Count == 0)
         {
-            return -1;
+            return idle;
         }
 
-        return (int)Math.Clamp(_nextIdleSweep - Environment.TickCount64, 0, _idleSweepPeriod);
+        var handshakes = (int)Math.Clamp(_nextHandshakeCheck - now, 0, HandshakeCheckPeriod);
+        return idle < 0 ? handshakes : Math.Min(idle, handshakes);
     }
 
     private void RunTimers()
@@ -348,6 +380,21 @@ internal sealed unsafe class EventLoop : IDisposable
         for (var i = _lingering.Count - 1; i >= 0; i--)
         {
             _lingering[i].CheckLinger(now);
+        }
+
+        if (_handshaking.Count > 0 && now >= _nextHandshakeCheck)
+        {
+            _nextHandshakeCheck = now + HandshakeCheckPeriod;
+            List<LoopConnection>? late = null;
+            foreach (var connection in _handshaking)
+            {
+                if (now >= connection.HandshakeDeadline)
+                {
+                    (late ??= []).Add(connection);
+                }
+            }
+
+            late?.ForEach(static c => c.HandshakeTimedOut());
         }
 
         // An idle timeout of zero is off: no sweep at all (a sweep with a zero limit would close every quiet connection).

@@ -6,8 +6,8 @@ namespace Kv.Server.Networking.EventLoop;
 
 /// <summary>
 /// Connections served by Kv's own event loops: one <see cref="EventLoop"/> per event thread. The first loop also accepts
-/// (a non-blocking listener in its epoll set) and hands each new connection to the loops in turn, so one connection is
-/// served by one thread for its whole life.
+/// (non-blocking listeners in its epoll set: the plain port's, and the TLS port's when there is one) and hands each new
+/// connection to the loops in turn, so one connection is served by one thread for its whole life, TLS included.
 /// </summary>
 internal sealed class EventLoopTransport : IServerTransport
 {
@@ -19,8 +19,9 @@ internal sealed class EventLoopTransport : IServerTransport
     private readonly int _threads;
     private readonly (int IdleSeconds, int IntervalSeconds, int Probes)? _keepAlive;
     private EventLoop[] _loops = [];
-    private Socket? _listener;
     private int _listenerFd;
+    private int _tlsListenerFd = -1;
+    private Tls.TlsCertificates? _certificates;
     private int _next;
     private bool _accepting;
 
@@ -31,9 +32,16 @@ internal sealed class EventLoopTransport : IServerTransport
         _threads = threads;
     }
 
+    /// <summary>Serves a TLS port beside the plain one, on the same loops; call before <see cref="Start"/>.</summary>
+    public void ServeTls(Socket listener, Tls.TlsCertificates certificates)
+    {
+        listener.Blocking = false;
+        _tlsListenerFd = (int)listener.Handle;
+        _certificates = certificates;
+    }
+
     public void Start(Socket listener)
     {
-        _listener = listener;
         var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
         _loops = Enumerable.Range(0, _threads).Select(i => new EventLoop(i, port, _services)).ToArray();
         listener.Blocking = false;
@@ -44,7 +52,14 @@ internal sealed class EventLoopTransport : IServerTransport
             loop.Start();
         }
 
-        _loops[0].Post(_ => _loops[0].WatchListener(_listenerFd, Accept), null);
+        _loops[0].Post(_ =>
+        {
+            _loops[0].WatchListener(_listenerFd, tls: false, () => Accept(_listenerFd, tls: false));
+            if (_tlsListenerFd >= 0)
+            {
+                _loops[0].WatchListener(_tlsListenerFd, tls: true, () => Accept(_tlsListenerFd, tls: true));
+            }
+        }, null);
     }
 
     public async Task StopAsync(TimeSpan timeout)
@@ -54,6 +69,11 @@ internal sealed class EventLoopTransport : IServerTransport
         {
             _accepting = false;
             _loops[0].UnwatchListener(_listenerFd);
+            if (_tlsListenerFd >= 0)
+            {
+                _loops[0].UnwatchListener(_tlsListenerFd);
+            }
+
             stoppedAccepting.SetResult();
         }, null);
         await stoppedAccepting.Task.ConfigureAwait(false);
@@ -86,12 +106,12 @@ internal sealed class EventLoopTransport : IServerTransport
         }
     }
 
-    // On the first loop, whenever the listener is ready: accept everything that waits, and hand it out.
-    private void Accept()
+    // On the first loop, whenever a listener is ready: accept everything that waits, and hand it out.
+    private void Accept(int listenerFd, bool tls)
     {
         while (_accepting)
         {
-            var fd = Native.Accept(_listenerFd);
+            var fd = Native.Accept(listenerFd);
             if (fd < 0)
             {
                 var error = Native.LastError;
@@ -112,22 +132,28 @@ internal sealed class EventLoopTransport : IServerTransport
                             ServerLog.AcceptPaused(_services.Logger, error, System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error), AcceptPauseMilliseconds, suppressed, _services.AcceptFailureLog.Seconds);
                         }
 
-                        PauseAccepting();
+                        PauseAccepting(listenerFd, tls);
                         return;
                 }
             }
 
-            Admit(fd);
+            Admit(fd, tls);
         }
     }
 
     // One accepted descriptor: served, refused, or (when even that fails: memory, say) closed, with the counts undone.
-    private void Admit(int fd)
+    private void Admit(int fd, bool tls)
     {
         var id = _services.TryAdmit();
         if (id == 0)
         {
-            if (!_services.TryBeginRefusal())
+            if (tls)
+            {
+                // Closed at once: a TLS client could not read the plain-text ERROR the plain port sends (there is no session
+                // to send it in), and a handshake just to refuse would cost what the limit protects.
+                Native.Close(fd);
+            }
+            else if (!_services.TryBeginRefusal())
             {
                 // Enough refusals linger already: told (if the socket buffer takes it, as it does a fresh one) and closed.
                 Native.Send(fd, _services.TooManyConnectionsResponse.Span);
@@ -154,7 +180,8 @@ internal sealed class EventLoopTransport : IServerTransport
 
             ServerLog.ConnectionAccepted(_services.Logger, id, Native.PeerAddress(fd));
             loop = _loops[_next++ % _loops.Length];
-            connection = new LoopConnection(id, fd, loop);
+            // The certificate current now: a reload (SIGHUP) changes it for the handshakes that start after it.
+            connection = new LoopConnection(id, fd, loop, tls ? new Tls.TlsSession(_certificates!.CreateServerOptions()) : null);
         }
         catch (Exception e)
         {
@@ -174,16 +201,16 @@ internal sealed class EventLoopTransport : IServerTransport
         }
     }
 
-    private void PauseAccepting()
+    private void PauseAccepting(int listenerFd, bool tls)
     {
         var loop = _loops[0];
-        loop.SetListenerInterest(_listenerFd, false);
+        loop.SetListenerInterest(listenerFd, tls, false);
         _ = Task.Delay(AcceptPauseMilliseconds).ContinueWith(
             _ => loop.Post(_ =>
             {
                 if (_accepting)
                 {
-                    loop.SetListenerInterest(_listenerFd, true);
+                    loop.SetListenerInterest(listenerFd, tls, true);
                 }
             }, null),
             TaskScheduler.Default);

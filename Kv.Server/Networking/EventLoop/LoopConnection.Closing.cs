@@ -42,6 +42,7 @@ internal sealed partial class LoopConnection
     {
         if (!_closed)
         {
+            _abortive = true;
             Native.SetAbortiveClose(Fd);
             Close();
         }
@@ -54,6 +55,7 @@ internal sealed partial class LoopConnection
         Close();
     }
 
+    /// <summary>A system call failed in a way that ends the connection.</summary>
     public void Fail(string what, int error)
     {
         ServerLog.ConnectionSystemCallFailed(_services.Logger, Id, what, error);
@@ -72,7 +74,7 @@ internal sealed partial class LoopConnection
     private void CloseWhenSent()
     {
         _closeAfterFlush = true;
-        if (!_dirty && !_queued && _sent == _output.WrittenCount)
+        if (!_dirty && !_queued && !OutputPending)
         {
             Close();
         }
@@ -103,6 +105,17 @@ internal sealed partial class LoopConnection
         if (_closed)
         {
             return;
+        }
+
+        if (_tls is { } tls)
+        {
+            if (!_abortive && !_draining)
+            {
+                SayGoodbyeInTls();
+            }
+
+            _loop.HandshakeEnded(this);
+            tls.Dispose();
         }
 
         _closed = true;

@@ -2,6 +2,7 @@ using Kv.Epoll;
 using System.Buffers;
 using Kv.Protocol.Buffers;
 using Kv.Server.Diagnostics;
+using Kv.Server.Networking.Tls;
 using Kv.Storage.Persistence;
 
 namespace Kv.Server.Networking.EventLoop;
@@ -28,6 +29,7 @@ internal sealed partial class LoopConnection
     private readonly ReceiveBuffer _input;
     private readonly PooledBufferWriter _output;
     private readonly FrameProcessor _frames;
+    private readonly TlsSession? _tls;
     private int _interest = ReadInterest;
     private int _sent;
     private long _lingerDeadline;
@@ -40,12 +42,18 @@ internal sealed partial class LoopConnection
     private bool _closed;
     private bool _counted = true;
     private bool _paused;
+    private bool _abortive;
 
-    public LoopConnection(long id, int fd, EventLoop loop)
+    /// <param name="id">The connection's id (0 for a refused one).</param>
+    /// <param name="fd">The accepted, non-blocking socket.</param>
+    /// <param name="loop">The loop that serves it.</param>
+    /// <param name="tls">The connection's TLS session when it came to the TLS port; its handshake starts on registration.</param>
+    public LoopConnection(long id, int fd, EventLoop loop, TlsSession? tls = null)
     {
         Id = id;
         Fd = fd;
         _loop = loop;
+        _tls = tls;
         _services = loop.Services;
         _frames = _services.CreateFrames(id, () => Native.PeerAddress(fd), out _input, out _output);
 
@@ -60,6 +68,9 @@ internal sealed partial class LoopConnection
 
     /// <summary>The loop's token for this connection's epoll events.</summary>
     public ulong Token { get; set; }
+
+    /// <summary>Whether responses (or, over TLS, ciphertext) wait to be sent.</summary>
+    private bool OutputPending => _sent < _output.WrittenCount || _tls is { HasOutgoing: true };
 
     /// <summary>When a byte was last received or sent (<see cref="Environment.TickCount64"/>).</summary>
     public long LastActivity { get; private set; }
@@ -84,6 +95,12 @@ internal sealed partial class LoopConnection
             return;
         }
 
+        if (_tls is { Established: false })
+        {
+            ContinueHandshake();
+            return;
+        }
+
         if ((events & Native.EpollOut) != 0 && _interest == WriteInterest)
         {
             if (!Flush())
@@ -105,9 +122,15 @@ internal sealed partial class LoopConnection
     public void ProcessInput()
     {
         _queued = false;
-        if (_closed || _paused || _sent < _output.WrittenCount && _interest == WriteInterest)
+        if (_closed || _paused || OutputPending && _interest == WriteInterest)
         {
             return;
+        }
+
+        if (_tls is { HasPlaintext: true })
+        {
+            // Decrypted before and not taken yet (the receive buffer was full): no socket readiness will say it is there.
+            ReceiveTls();
         }
 
         var outcome = _frames.Process();
@@ -120,7 +143,11 @@ internal sealed partial class LoopConnection
         switch (outcome)
         {
             case BatchOutcome.NeedMoreData:
-                if (_stopping)
+                if (_tls is { HasPlaintext: true })
+                {
+                    QueueForNextTurn();
+                }
+                else if (_stopping)
                 {
                     CloseWhenSent();
                 }
@@ -184,6 +211,12 @@ internal sealed partial class LoopConnection
             return;
         }
 
+        if (_tls is { Established: false })
+        {
+            Close();
+            return;
+        }
+
         while (!_closed && !_queued && !_paused && _interest == ReadInterest && ReceiveOnce() > 0)
         {
             ProcessInput();
@@ -197,8 +230,6 @@ internal sealed partial class LoopConnection
 
         CloseWhenSent();
     }
-
-    /// <summary>A system call failed in a way that ends the connection.</summary>
 
     private void Read()
     {
@@ -222,6 +253,11 @@ internal sealed partial class LoopConnection
     // Returns the bytes received, 0 when the peer closed, -1 when nothing is there now (or the connection failed).
     private long ReceiveOnce()
     {
+        if (_tls is not null)
+        {
+            return ReceiveTls();
+        }
+
         var received = Native.Receive(Fd, _input.GetFreeSpace().Span);
         if (received > 0)
         {
@@ -247,6 +283,11 @@ internal sealed partial class LoopConnection
     // Sends what is pending; false when the client cannot take it all now (or the connection closed).
     private bool Flush()
     {
+        if (_tls is not null)
+        {
+            return FlushTls();
+        }
+
         while (_sent < _output.WrittenCount)
         {
             var sent = Native.Send(Fd, _output.WrittenSpan.Slice(_sent));
@@ -286,6 +327,7 @@ internal sealed partial class LoopConnection
         {
             // The error answer is out: send FIN, then read and discard briefly, so that closing with unread input (which
             // makes the kernel send RST) does not destroy the answer before the client reads it.
+            SayGoodbyeInTls();
             Native.ShutdownWrite(Fd);
             _draining = true;
             _lingerDeadline = Environment.TickCount64 + LingerAfterErrorMilliseconds;

@@ -5,19 +5,14 @@ using Kv.Server.Diagnostics;
 namespace Kv.Server.Networking.Tls;
 
 /// <summary>
-/// The TLS port's connections, on the runtime's sockets whatever transport serves the plain port (<see cref="System.Net.Security.SslStream"/>
-/// needs a <see cref="Stream"/>): an accept loop and one <see cref="TlsConnection"/> per socket. They share the plain
+/// The TLS port's connections under the sockets transport (the event loops serve theirs themselves, with a
+/// <see cref="TlsSession"/>): an accept loop and one <see cref="TlsConnection"/> per socket. They share the plain
 /// port's <see cref="ConnectionServices"/>: one connection count and limit (a connection counts from accept, handshake
 /// included), one client memory budget, the same users.
 /// </summary>
 internal sealed class TlsTransport(ConnectionServices services, TlsCertificates certificates) : IServerTransport
 {
     private const int AcceptPauseMilliseconds = 100;
-
-    /// <summary>Failed and timed-out handshakes are logged at most once per this interval, with how many since.</summary>
-    internal static readonly TimeSpan HandshakeFailureLogInterval = TimeSpan.FromSeconds(10);
-
-    private readonly LogInterval _handshakeFailures = new(HandshakeFailureLogInterval);
 
     private readonly ConcurrentDictionary<long, (TlsConnection Connection, Task Task)> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
@@ -136,7 +131,7 @@ internal sealed class TlsTransport(ConnectionServices services, TlsCertificates 
         try
         {
             // The certificate current now: a reload (SIGHUP) changes it for the handshakes that start after it.
-            await connection.RunAsync(certificates.CreateServerOptions(), services.Options.TlsHandshakeTimeout, _handshakeFailures, _stopping.Token).ConfigureAwait(false);
+            await connection.RunAsync(certificates.CreateServerOptions(), services.Options.TlsHandshakeTimeout, services.TlsHandshakeFailureLog, _stopping.Token).ConfigureAwait(false);
         }
         finally
         {

@@ -1,0 +1,154 @@
+using System.Security.Cryptography.X509Certificates;
+using Kv.Protocol;
+using Kv.Server.Hosting;
+using Kv.Storage.Persistence;
+using Kv.Testing;
+
+namespace Kv.Server.Tests.Security.Tls;
+
+/// <summary>
+/// TLS traffic as networks deliver it, on both transports: records that arrive a few bytes at a time, responses far larger
+/// than the socket takes to a client that reads late, and writes acknowledged only once the log has them.
+/// </summary>
+[TestFixtureSource(typeof(TlsTests), nameof(TlsTests.Transports))]
+public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
+{
+    private readonly TestCertificates _files = new();
+    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
+    private X509Certificate2 _serverCertificate = null!;
+    private (string Certificate, string Key) _serverPem;
+    private string _directory = null!;
+
+    [OneTimeSetUp]
+    public void CreateServerCertificate()
+    {
+        _serverCertificate = TestCertificates.CreateLeaf(_authority, "kv-server", server: true);
+        _serverPem = _files.WritePem(_serverCertificate, "server");
+    }
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("kv-tls-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    public void Dispose()
+    {
+        _files.Dispose();
+        _authority.Dispose();
+        _serverCertificate?.Dispose();
+    }
+
+    [Test]
+    public async Task A_handshake_and_records_that_arrive_a_few_bytes_at_a_time_are_put_together()
+    {
+        await using var server = Start();
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, wrap: inner => new TricklingStream(inner));
+
+        var value = new string('t', 3000);
+        (await tls.ExecuteAsync(Command.Set("k", value, ProtocolVersion.V1, 1))).RequestId.Should().Be(1);
+        (await tls.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 2))).PayloadText.Should().Be(value);
+        server.Errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Responses_far_larger_than_the_socket_takes_reach_a_client_that_reads_late_whole_and_in_order()
+    {
+        await using var server = Start();
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        var value = new string('x', 100_000);
+        (await tls.ExecuteAsync(Command.Set("big", value))).Status.Should().Be(ResponseStatus.Ok);
+
+        // 20 MB of answers to requests sent at once: the server has to wait for the socket again and again.
+        const int Count = 200;
+        var requests = WireConnection.Encode(Enumerable.Range(1, Count).Select(i => Command.Get("big", ProtocolVersion.V1, (uint)i)).ToArray());
+        await tls.Stream.WriteAsync(requests);
+        await Task.Delay(300);
+
+        for (var i = 1; i <= Count; i++)
+        {
+            var response = await tls.ReadResponseAsync();
+            response.RequestId.Should().Be((uint)i);
+            response.Payload.Length.Should().Be(value.Length);
+        }
+
+        (await tls.ExecuteAsync(Command.Ping("after", ProtocolVersion.V1, 9))).PayloadText.Should().Be("after");
+        server.Errors.Should().BeEmpty();
+    }
+
+    [TestCase("always")]
+    [TestCase("everysec")]
+    public async Task With_a_data_directory_writes_over_tls_are_logged_and_come_back_after_a_restart(string fsync)
+    {
+        await using (var server = Start(fsync))
+        {
+            using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+            for (var i = 0; i < 100; i++)
+            {
+                (await tls.ExecuteAsync(Command.Set($"k{i}", $"v{i}", ProtocolVersion.V1, (uint)i + 1))).RequestId.Should().Be((uint)i + 1);
+            }
+
+            server.Errors.Should().BeEmpty();
+        }
+
+        await using var restarted = Start(fsync);
+        using var again = await TlsWireConnection.ConnectAsync(restarted.Server.TlsEndPoint!, _authority);
+        (await again.ExecuteAsync(Command.Get("k0"))).PayloadText.Should().Be("v0");
+        (await again.ExecuteAsync(Command.Get("k99"))).PayloadText.Should().Be("v99");
+    }
+
+    private InProcessServer Start(string? fsync = null) => InProcessServer.Start(o => o with
+    {
+        Transport = transport,
+        TlsPort = 0,
+        TlsCertificateFile = _serverPem.Certificate,
+        TlsKeyFile = _serverPem.Key,
+        Persistence = fsync is null ? null : new PersistenceOptions { DataDirectory = _directory, Fsync = PersistenceOptions.ParseFsync(fsync) },
+    });
+
+    // Sends what is written a few bytes at a time, each piece on its own, so that the server sees records (and the
+    // handshake's messages) cut at every place.
+    private sealed class TricklingStream(Stream inner) : Stream
+    {
+        private int _next;
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (!buffer.IsEmpty)
+            {
+                var piece = Math.Min(buffer.Length, 1 + (_next++ % 7));
+                await inner.WriteAsync(buffer[..piece], cancellationToken);
+                await inner.FlushAsync(cancellationToken);
+                await Task.Delay(1, cancellationToken);
+                buffer = buffer[piece..];
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override void Flush() => inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
