@@ -71,10 +71,10 @@ public sealed class KvServer : IAsyncDisposable
     public IPEndPoint? TlsEndPoint => _tlsEndPoint;
 
     /// <summary>
-    /// Re-reads the TLS certificate and key (<c>kv-server</c> does on SIGHUP): new handshakes use them, connections already
-    /// open keep theirs. A file that cannot be loaded keeps the previous certificate and logs an error.
+    /// Re-reads the TLS certificate, key and client authorities (<c>kv-server</c> does on SIGHUP): new handshakes use them,
+    /// connections already open keep theirs. A file that cannot be loaded keeps the previous ones and logs an error.
     /// </summary>
-    /// <returns>Whether the new certificate is in use; false without TLS.</returns>
+    /// <returns>Whether the new files are in use; false without TLS.</returns>
     public bool ReloadTlsCertificate() => _tls?.Reload() ?? false;
 
     /// <summary>The transport that serves the connections (<see cref="KvServerOptions.Transport"/>, resolved).</summary>

@@ -6,7 +6,7 @@ using Kv.Testing;
 
 namespace Kv.Server.Tests.Security.Tls;
 
-/// <summary>Mutual TLS (<c>--tls-client-ca</c>): a client certificate from the configured authority, none, or another authority's.</summary>
+/// <summary>Mutual TLS (<c>--tls-client-ca</c>): a client certificate from the configured authority, none, or another authority's; reloading the authorities.</summary>
 public sealed class MutualTlsTests : IDisposable
 {
     private readonly TestCertificates _files = new();
@@ -86,6 +86,36 @@ public sealed class MutualTlsTests : IDisposable
         creating.Should().Throw<ArgumentException>().WithMessage("*--tls-client-ca*no PEM certificate*");
     }
 
+    [Test]
+    public async Task Reload_reads_the_client_authority_file_again_for_new_handshakes_and_keeps_open_connections()
+    {
+        var caFile = _files.WriteCertificatePem(_clientAuthority, "reloaded-clients-ca");
+        await using var server = Start(caFile);
+        using var newAuthority = TestCertificates.CreateAuthority("Kv new clients CA");
+        using var oldClient = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-old-ca", server: false));
+        using var newClient = Pkcs12(TestCertificates.CreateLeaf(newAuthority, "app-new-ca", server: false));
+        using var open = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, oldClient);
+        await RefusedAsync(server, newClient);
+
+        File.Copy(_files.WriteCertificatePem(newAuthority, "next-clients-ca"), caFile, overwrite: true);
+        server.Server.ReloadTlsCertificate().Should().BeTrue();
+
+        using (var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, newClient))
+        {
+            (await tls.ExecuteAsync(Command.Ping("new", ProtocolVersion.V1, 1))).PayloadText.Should().Be("new");
+        }
+
+        await RefusedAsync(server, oldClient);
+        (await open.ExecuteAsync(Command.Ping("still here", ProtocolVersion.V1, 2))).PayloadText.Should().Be("still here");
+
+        // A file that does not load keeps the authorities in use.
+        File.WriteAllText(caFile, "not a certificate\n");
+        server.Server.ReloadTlsCertificate().Should().BeFalse();
+        using var again = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, newClient);
+        (await again.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
+        server.Errors.Should().ContainSingle().Which.Should().Contain("--tls-client-ca");
+    }
+
     private async Task RefusedAsync(InProcessServer server, X509Certificate2? clientCertificate)
     {
         // Under TLS 1.3 the client may finish its side before the server refuses: the refusal then ends the first exchange.
@@ -112,11 +142,11 @@ public sealed class MutualTlsTests : IDisposable
         }
     }
 
-    private InProcessServer Start() => InProcessServer.Start(o => o with
+    private InProcessServer Start(string? clientCaFile = null) => InProcessServer.Start(o => o with
     {
         TlsPort = 0,
         TlsCertificateFile = _serverPem.Certificate,
         TlsKeyFile = _serverPem.Key,
-        TlsClientCaFile = _clientCaFile,
+        TlsClientCaFile = clientCaFile ?? _clientCaFile,
     });
 }

@@ -9,66 +9,46 @@ using Microsoft.Extensions.Logging;
 namespace Kv.Server.Networking.Tls;
 
 /// <summary>
-/// The server's TLS settings: its certificate (from <c>--tls-cert</c> and <c>--tls-key</c>, held in a volatile field so
-/// that <see cref="Reload"/> changes it for new handshakes only) and, for mutual TLS, the client certificate authorities.
+/// The server's TLS settings: its certificate (from <c>--tls-cert</c> and <c>--tls-key</c>) and, for mutual TLS, the
+/// client certificate authorities (<c>--tls-client-ca</c>), held together in a volatile field so that <see cref="Reload"/>
+/// changes them for new handshakes only.
 /// </summary>
 internal sealed class TlsCertificates
 {
     private readonly KvServerOptions _options;
     private readonly ILogger _logger;
-    private readonly X509Certificate2Collection? _clientAuthorities;
-    private volatile SslStreamCertificateContext _context;
+    private volatile Settings _settings;
 
-    private TlsCertificates(KvServerOptions options, ILogger logger, SslStreamCertificateContext context, X509Certificate2Collection? clientAuthorities)
+    private TlsCertificates(KvServerOptions options, ILogger logger, Settings settings)
     {
         _options = options;
         _logger = logger;
-        _context = context;
-        _clientAuthorities = clientAuthorities;
+        _settings = settings;
     }
 
     /// <summary>The certificate served to new handshakes.</summary>
-    public X509Certificate2 Certificate => _context.TargetCertificate;
+    public X509Certificate2 Certificate => _settings.Context.TargetCertificate;
+
+    /// <summary>The client authorities new handshakes trust under mutual TLS; null without it.</summary>
+    public X509Certificate2Collection? ClientAuthorities => _settings.ClientAuthorities;
 
     /// <summary>Loads the certificate, its key and the client authorities.</summary>
     /// <exception cref="ArgumentException">A file cannot be read or is not what it should be; the message names the option.</exception>
-    public static TlsCertificates Load(KvServerOptions options, ILogger logger)
-    {
-        var context = LoadContext(options, logger, "start");
-        X509Certificate2Collection? authorities = null;
-        if (options.TlsClientCaFile is { } caFile)
-        {
-            authorities = [];
-            try
-            {
-                authorities.ImportFromPemFile(caFile);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-            {
-                throw new ArgumentException($"--tls-client-ca: cannot read {caFile}: {e.Message}", e);
-            }
-
-            if (authorities.Count == 0)
-            {
-                throw new ArgumentException($"--tls-client-ca: {caFile} holds no PEM certificate.");
-            }
-        }
-
-        return new TlsCertificates(options, logger, context, authorities);
-    }
+    public static TlsCertificates Load(KvServerOptions options, ILogger logger) =>
+        new(options, logger, new Settings(LoadContext(options, logger, "start"), LoadClientAuthorities(options)));
 
     /// <summary>
-    /// Re-reads the certificate and key files (on SIGHUP): new handshakes use them, connections already open keep theirs.
-    /// A failure keeps the previous certificate and is logged as an error.
+    /// Re-reads the certificate, key and client authority files (on SIGHUP): new handshakes use them, connections already
+    /// open keep theirs. A failure of any keeps all the previous ones and is logged as an error.
     /// </summary>
-    /// <returns>Whether the new certificate is in use.</returns>
+    /// <returns>Whether the new files are in use.</returns>
     public bool Reload()
     {
         try
         {
             // Said only once new handshakes get it: whoever waits for the line may connect at once.
-            _context = LoadContext(_options, _logger, source: null);
-            var certificate = _context.TargetCertificate;
+            _settings = new Settings(LoadContext(_options, _logger, source: null), LoadClientAuthorities(_options));
+            var certificate = _settings.Context.TargetCertificate;
             ServerLog.TlsCertificateLoaded(_logger, certificate.Subject, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), "reload");
             return true;
         }
@@ -80,19 +60,48 @@ internal sealed class TlsCertificates
     }
 
     /// <summary>The options of one handshake: the current certificate, TLS 1.2 and 1.3, and client certificates for mutual TLS.</summary>
-    public SslServerAuthenticationOptions CreateServerOptions() => new()
+    public SslServerAuthenticationOptions CreateServerOptions()
     {
-        ServerCertificateContext = _context,
-        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        ClientCertificateRequired = _clientAuthorities is not null,
-        RemoteCertificateValidationCallback = _clientAuthorities is null ? null : ValidateClientCertificate,
-        AllowRenegotiation = false,
-    };
+        var settings = _settings;
+        return new()
+        {
+            ServerCertificateContext = settings.Context,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ClientCertificateRequired = settings.ClientAuthorities is not null,
+            RemoteCertificateValidationCallback = settings.Validator,
+            AllowRenegotiation = false,
+        };
+    }
+
+    private static X509Certificate2Collection? LoadClientAuthorities(KvServerOptions options)
+    {
+        if (options.TlsClientCaFile is not { } caFile)
+        {
+            return null;
+        }
+
+        X509Certificate2Collection authorities = [];
+        try
+        {
+            authorities.ImportFromPemFile(caFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ArgumentException($"--tls-client-ca: cannot read {caFile}: {e.Message}", e);
+        }
+
+        if (authorities.Count == 0)
+        {
+            throw new ArgumentException($"--tls-client-ca: {caFile} holds no PEM certificate.");
+        }
+
+        return authorities;
+    }
 
     // Mutual TLS: the client's certificate must chain to one of --tls-client-ca's authorities (and to nothing else: the
     // system's roots are not trusted here), and be valid now. Revocation is not checked.
-    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private static bool ValidateClientCertificate(X509Certificate2Collection authorities, X509Certificate? certificate, X509Chain? chain)
     {
         if (certificate is null)
         {
@@ -101,7 +110,7 @@ internal sealed class TlsCertificates
 
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_clientAuthorities!);
+        custom.ChainPolicy.CustomTrustStore.AddRange(authorities);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
@@ -167,5 +176,17 @@ internal sealed class TlsCertificates
         }
 
         return SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+    }
+
+    // One load's certificate and client authorities, swapped as one; the validator is made once per load.
+    private sealed class Settings(SslStreamCertificateContext context, X509Certificate2Collection? clientAuthorities)
+    {
+        public SslStreamCertificateContext Context { get; } = context;
+
+        public X509Certificate2Collection? ClientAuthorities { get; } = clientAuthorities;
+
+        public RemoteCertificateValidationCallback? Validator { get; } = clientAuthorities is null
+            ? null
+            : (_, certificate, chain, _) => ValidateClientCertificate(clientAuthorities, certificate, chain);
     }
 }
