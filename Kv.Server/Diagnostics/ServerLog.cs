@@ -132,4 +132,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(53, LogLevel.Debug, "Connection {ConnectionId} ended by a TLS error: {Reason}")]
     public static partial void TlsSessionFailed(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(54, LogLevel.Debug, "Connection {ConnectionId} authenticated as user '{User}' ({Permission}) by its TLS client certificate")]
+    public static partial void AuthenticatedByCertificate(ILogger logger, long connectionId, string user, string permission);
+
+    [LoggerMessage(55, LogLevel.Information, "Connection {ConnectionId}: its TLS client certificate's common name '{CommonName}' is no user's; it must AUTH")]
+    public static partial void CertificateNamesNoUser(ILogger logger, long connectionId, string commonName);
 }

@@ -138,6 +138,14 @@ public sealed record KvServerOptions
     public string? TlsClientCaFile { get; init; }
 
     /// <summary>
+    /// Mutual TLS identity (<c>--tls-client-user cn</c>): a TLS connection whose client certificate's common name (CN) is
+    /// the name of one of <see cref="Users"/> is authenticated as that user when its handshake ends, without AUTH (as
+    /// Redis's <c>tls-auth-clients-user CN</c>); one whose CN names no user must AUTH as usual. Needs
+    /// <see cref="TlsClientCaFile"/> (only a certificate from a trusted authority may name a user) and <see cref="Users"/>.
+    /// </summary>
+    public bool TlsUserFromClientCertificate { get; init; }
+
+    /// <summary>
     /// How long a TLS client has, from accept, to finish its handshake before it is closed. Default 10 seconds. A
     /// connection counts against <see cref="MaxConnections"/> from accept, handshake included.
     /// </summary>
@@ -254,6 +262,11 @@ public sealed record KvServerOptions
         if (TlsPort is null && (TlsCertificateFile is not null || TlsClientCaFile is not null))
         {
             throw new ArgumentException("--tls-cert, --tls-key and --tls-client-ca need --tls-port (the port served over TLS).");
+        }
+
+        if (TlsUserFromClientCertificate && (TlsClientCaFile is null || Users is null))
+        {
+            throw new ArgumentException("--tls-client-user cn needs --tls-client-ca (the authorities whose certificates may name a user) and --users or --password.");
         }
 
         if (TlsHandshakeTimeout <= TimeSpan.Zero)

@@ -71,6 +71,8 @@ internal sealed class ServerCommandLine
             FileName, null, "KV_TLS_KEY", environment);
         TlsClientCa = ToolOptions.Value<string?>("--tls-client-ca", "Mutual TLS: a PEM bundle of certificate authorities; clients must present a certificate that chains to one of them.",
             FileName, null, "KV_TLS_CLIENT_CA", environment);
+        TlsClientUser = ToolOptions.Value("--tls-client-user", "With --tls-client-ca and users: 'cn' authenticates a TLS connection as the user its client certificate's common name (CN) names, without AUTH; 'none' (the default) leaves that to AUTH.",
+            ToolOptions.OneOf(["none", "cn"]), "none", "KV_TLS_CLIENT_USER", environment);
         TlsHandshakeTimeout = ToolOptions.Value("--tls-handshake-timeout", "Seconds a TLS client has from accept to finish its handshake before it is closed.",
             Seconds, defaults.TlsHandshakeTimeout.TotalSeconds, "KV_TLS_HANDSHAKE_TIMEOUT", environment);
 
@@ -93,7 +95,7 @@ internal sealed class ServerCommandLine
         };
 
         Root = ToolCommand.Create("kv-server", "The Kv server: an in-memory key-value store speaking the Kv wire protocol (versions 0 and 1), optionally persistent. 'kv-server hash-password --help': make a users-file line for --users.");
-        foreach (var option in new Option[] { Bind, Port, Users, Password, Unprotected, TlsPort, TlsCert, TlsKey, TlsClientCa, TlsHandshakeTimeout, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
+        foreach (var option in new Option[] { Bind, Port, Users, Password, Unprotected, TlsPort, TlsCert, TlsKey, TlsClientCa, TlsClientUser, TlsHandshakeTimeout, MaxConnections, MaxFrameBytes, MaxMemory, Eviction, MaxClientMemory, ClientOutputLimit, IdleTimeout, TcpKeepAlive, ShutdownTimeout, Transport, IoThreads, LogLevel, DataDir, Fsync, CompactionMinBytes, CompactionRatio })
         {
             Root.Options.Add(option);
         }
@@ -123,6 +125,8 @@ internal sealed class ServerCommandLine
     public Option<string?> TlsKey { get; }
 
     public Option<string?> TlsClientCa { get; }
+
+    public Option<string> TlsClientUser { get; }
 
     public Option<double> TlsHandshakeTimeout { get; }
 
@@ -180,6 +184,7 @@ internal sealed class ServerCommandLine
             TlsCertificateFile = result.GetValue(TlsCert),
             TlsKeyFile = result.GetValue(TlsKey),
             TlsClientCaFile = result.GetValue(TlsClientCa),
+            TlsUserFromClientCertificate = result.GetValue(TlsClientUser) == "cn",
             TlsHandshakeTimeout = TimeSpan.FromSeconds(result.GetValue(TlsHandshakeTimeout)),
             MaxConnections = result.GetValue(MaxConnections),
             MaxFrameBytes = result.GetValue(MaxFrameBytes),

@@ -34,6 +34,7 @@ internal static class StartupWarmup
             TlsCertificateFile = null,
             TlsKeyFile = null,
             TlsClientCaFile = null,
+            TlsUserFromClientCertificate = false,
             EventThreads = 1,
             IdleTimeout = TimeSpan.Zero,
             ShutdownTimeout = TimeSpan.FromSeconds(1),

@@ -134,6 +134,24 @@ internal sealed partial class FrameProcessor
         }
     }
 
+    /// <summary>
+    /// Authenticates the connection as the user its TLS client certificate names (<c>--tls-client-user cn</c>), before
+    /// any request; a name that is no user's changes nothing (the client must AUTH).
+    /// </summary>
+    /// <returns>Whether a user was found.</returns>
+    public bool AuthenticateByCertificate(string commonName)
+    {
+        if (_users?.Find(commonName) is not { } user || commonName.Length == 0)
+        {
+            return false;
+        }
+
+        _user = user;
+        _allowed = user.Allowed & ~Permissions.Bit(CommandKind.Auth);
+        ServerLog.AuthenticatedByCertificate(_logger, _connectionId, user.Name, Permissions.Format(user.Permission));
+        return true;
+    }
+
     // Writes the answer of the AUTH that paused the connection, once it is known. Null: go on processing; otherwise what
     // Process returns now.
     private BatchOutcome? FinishAuth()

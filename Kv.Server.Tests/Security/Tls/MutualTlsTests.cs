@@ -116,6 +116,59 @@ public sealed class MutualTlsTests : IDisposable
         server.Errors.Should().ContainSingle().Which.Should().Contain("--tls-client-ca");
     }
 
+    [TestCase(ServerTransport.EventLoop)]
+    [TestCase(ServerTransport.Sockets)]
+    public async Task With_tls_client_user_cn_a_certificate_common_name_that_names_a_user_authenticates_as_that_user(ServerTransport transport)
+    {
+        await using var server = Start(configure: o => o with { Transport = transport, Users = AuthenticationTests.Users(), TlsUserFromClientCertificate = true });
+        using var writerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "writer", server: false));
+        using var readerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "reader", server: false));
+        using var strangerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-9", server: false));
+
+        using (var writer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, writerCertificate))
+        {
+            (await writer.ExecuteAsync(Command.Set("k", "v", ProtocolVersion.V1, 1))).Status.Should().Be(ResponseStatus.Ok);
+        }
+
+        using (var reader = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, readerCertificate))
+        {
+            (await reader.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 2))).PayloadText.Should().Be("v");
+            (await reader.ExecuteAsync(Command.Set("k", "w", ProtocolVersion.V1, 3))).ErrorCode.Should().Be(ProtocolErrorCode.PermissionDenied);
+        }
+
+        // A common name that is no user's: the connection must AUTH, as without the option.
+        using var stranger = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, strangerCertificate);
+        (await stranger.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 4))).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
+        (await stranger.ExecuteAsync(Command.Auth("writer", "writer-pw", 5))).Status.Should().Be(ResponseStatus.Ok);
+        (await stranger.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 6))).PayloadText.Should().Be("v");
+    }
+
+    [Test]
+    public async Task Without_tls_client_user_a_certificate_that_names_a_user_does_not_authenticate()
+    {
+        await using var server = Start(configure: o => o with { Users = AuthenticationTests.Users() });
+        using var writerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "writer", server: false));
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, writerCertificate);
+        (await tls.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 1))).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
+    }
+
+    [Test]
+    public void Only_a_single_common_name_names_a_user()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        string? NameOf(string subject)
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(subject, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            return Kv.Server.Security.ClientCertificateIdentity.CommonName(certificate);
+        }
+
+        NameOf("CN=writer, O=Kv").Should().Be("writer");
+        NameOf("O=Kv, OU=writer").Should().BeNull("no CN");
+        NameOf("CN=writer, CN=root").Should().BeNull("two CNs name nobody");
+        NameOf("E=root@example.com").Should().BeNull("an e-mail name is not a CN");
+    }
+
     private async Task RefusedAsync(InProcessServer server, X509Certificate2? clientCertificate)
     {
         // Under TLS 1.3 the client may finish its side before the server refuses: the refusal then ends the first exchange.
@@ -142,11 +195,15 @@ public sealed class MutualTlsTests : IDisposable
         }
     }
 
-    private InProcessServer Start(string? clientCaFile = null) => InProcessServer.Start(o => o with
+    private InProcessServer Start(string? clientCaFile = null, Func<KvServerOptions, KvServerOptions>? configure = null) => InProcessServer.Start(o =>
     {
-        TlsPort = 0,
-        TlsCertificateFile = _serverPem.Certificate,
-        TlsKeyFile = _serverPem.Key,
-        TlsClientCaFile = clientCaFile ?? _clientCaFile,
+        var options = o with
+        {
+            TlsPort = 0,
+            TlsCertificateFile = _serverPem.Certificate,
+            TlsKeyFile = _serverPem.Key,
+            TlsClientCaFile = clientCaFile ?? _clientCaFile,
+        };
+        return configure is null ? options : configure(options);
     });
 }

@@ -37,6 +37,8 @@ public class TlsOptionsTests
     [TestCase(new[] { "--tls-port", "6556", "--tls-key", "b" }, "--tls-cert and --tls-key go together")]
     [TestCase(new[] { "--tls-cert", "a", "--tls-key", "b" }, "need --tls-port")]
     [TestCase(new[] { "--tls-client-ca", "c" }, "need --tls-port")]
+    [TestCase(new[] { "--tls-port", "6556", "--tls-cert", "a", "--tls-key", "b", "--tls-client-user", "cn", "--password", "p" }, "--tls-client-user cn needs --tls-client-ca*")]
+    [TestCase(new[] { "--tls-port", "6556", "--tls-cert", "a", "--tls-key", "b", "--tls-client-ca", "c", "--tls-client-user", "cn" }, "--tls-client-user cn needs*--users or --password*")]
     [TestCase(new[] { "--tls-port", "6556", "--tls-cert", "a", "--tls-key", "b", "--tls-handshake-timeout", "0" }, "--tls-handshake-timeout")]
     public void Bad_combinations_are_refused_naming_the_option(string[] args, string message)
     {

@@ -82,6 +82,10 @@ internal sealed partial class LoopConnection
         }
 
         ServerLog.TlsHandshakeDone(_services.Logger, Id, tls.Stream.SslProtocol, tls.Stream.NegotiatedCipherSuite);
+        if (_services.Options.TlsUserFromClientCertificate)
+        {
+            Security.ClientCertificateIdentity.Apply(tls.Stream, _frames, Id, _services.Logger);
+        }
         SendTlsSoon();
         if (tls.HasPlaintext)
         {

@@ -28,6 +28,7 @@ internal sealed class TlsConnection : IDisposable
     private readonly ICommitBarrier? _commits;
     private readonly CommitWaiter? _commitWaiter;
     private readonly EndPoint? _peer;
+    private readonly bool _userFromCertificate;
     private long _lastActivity;
     private int _aborted;
 
@@ -40,6 +41,7 @@ internal sealed class TlsConnection : IDisposable
         _logger = services.Logger;
         _frames = services.CreateFrames(id, () => _peer, out _input, out _output);
         _commits = services.Commits;
+        _userFromCertificate = services.Options.TlsUserFromClientCertificate;
         _commitWaiter = _commits is null ? null : new CommitWaiter();
         _lastActivity = Environment.TickCount64;
     }
@@ -166,6 +168,10 @@ internal sealed class TlsConnection : IDisposable
 
         Touch();
         ServerLog.TlsHandshakeDone(_logger, Id, _stream.SslProtocol, _stream.NegotiatedCipherSuite);
+        if (_userFromCertificate)
+        {
+            Security.ClientCertificateIdentity.Apply(_stream, _frames, Id, _logger);
+        }
         return true;
     }
 
