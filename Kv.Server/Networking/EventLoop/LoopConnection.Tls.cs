@@ -142,30 +142,13 @@ internal sealed partial class LoopConnection
         {
             while (tls.HasOutgoing)
             {
-                var sent = Native.Send(Fd, tls.Outgoing);
-                if (sent > 0)
+                var sent = SendSome(tls.Outgoing);
+                if (sent == 0)
                 {
-                    tls.Sent((int)sent);
-                    LastActivity = Environment.TickCount64;
-                    continue;
+                    return false;
                 }
 
-                var error = Native.LastError;
-                if (error == Native.EINTR)
-                {
-                    continue;
-                }
-
-                if (error == Native.EAGAIN)
-                {
-                    SetInterest(WriteInterest);
-                }
-                else
-                {
-                    Fail("send", error);
-                }
-
-                return false;
+                tls.Sent(sent);
             }
 
             if (_sent == _output.WrittenCount)

@@ -290,12 +290,31 @@ internal sealed partial class LoopConnection
 
         while (_sent < _output.WrittenCount)
         {
-            var sent = Native.Send(Fd, _output.WrittenSpan.Slice(_sent));
+            var sent = SendSome(_output.WrittenSpan.Slice(_sent));
+            if (sent == 0)
+            {
+                return false;
+            }
+
+            _sent += sent;
+        }
+
+        _output.Reset();
+        _sent = 0;
+        return true;
+    }
+
+    // Sends what the socket takes of the bytes: how many, or 0 when it takes nothing now (the loop then waits until it
+    // can write) or the connection failed.
+    private int SendSome(ReadOnlySpan<byte> bytes)
+    {
+        while (true)
+        {
+            var sent = Native.Send(Fd, bytes);
             if (sent > 0)
             {
-                _sent += (int)sent;
                 LastActivity = Environment.TickCount64;
-                continue;
+                return (int)sent;
             }
 
             var error = Native.LastError;
@@ -313,12 +332,8 @@ internal sealed partial class LoopConnection
                 Fail("send", error);
             }
 
-            return false;
+            return 0;
         }
-
-        _output.Reset();
-        _sent = 0;
-        return true;
     }
 
     private void AfterFlushed()
@@ -347,45 +362,6 @@ internal sealed partial class LoopConnection
         if (_input.Length > 0 && !_queued)
         {
             ProcessInput();
-        }
-    }
-
-    // An AUTH is being checked off the loop's thread (and a failure waits out its delay on a timer): the responses
-    // before it go out at the end of the turn as usual, nothing more is read or run, and the loop's thread goes on
-    // serving the other connections. When the answer is known, the resume is posted to the loop.
-    private void Pause()
-    {
-        _paused = true;
-        if (!_dirty && _interest == ReadInterest)
-        {
-            SetInterest(NoInterest);
-        }
-
-        _frames.Paused.ContinueWith(static (_, state) =>
-        {
-            var connection = (LoopConnection)state!;
-            connection._loop.Post(static s => ((LoopConnection)s!).Resume(), connection);
-        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private void Resume()
-    {
-        _paused = false;
-        if (_closed || _draining)
-        {
-            return;
-        }
-
-        if (_interest == NoInterest)
-        {
-            SetInterest(ReadInterest);
-        }
-
-        ProcessInput();
-        if (_stopping && !_paused && !_closed)
-        {
-            // A graceful stop came meanwhile: what waits in the kernel is answered too, then the connection closes.
-            BeginStop();
         }
     }
 
