@@ -33,7 +33,6 @@ public sealed class KvServer : IAsyncDisposable
     private readonly Tls.TlsCertificates? _tls;
     private Socket? _tlsListener;
     private IPEndPoint? _tlsEndPoint;
-    private Tls.TlsTransport? _tlsTransport;
     private int _stopRequested;
     private Task _stopped = Task.CompletedTask;
 
@@ -161,7 +160,13 @@ public sealed class KvServer : IAsyncDisposable
         }
         else
         {
-            _transport = new Sockets.SocketTransport(_services);
+            var sockets = new Sockets.SocketTransport(_services);
+            if (_tlsListener is not null)
+            {
+                sockets.ServeTls(_tlsListener, _tls!);
+            }
+
+            _transport = sockets;
         }
         ServerLog.Listening(_logger, _endPoint);
         if (_tlsListener is not null)
@@ -170,11 +175,6 @@ public sealed class KvServer : IAsyncDisposable
         }
 
         _transport.Start(listener);
-        if (_tlsListener is not null && Transport == ServerTransport.Sockets)
-        {
-            _tlsTransport = new Tls.TlsTransport(_services, _tls!);
-            _tlsTransport.Start(_tlsListener);
-        }
     }
 
     private Socket Listen(int port)
@@ -231,9 +231,7 @@ public sealed class KvServer : IAsyncDisposable
             return;
         }
 
-        var tlsStopped = _tlsTransport?.StopAsync(_options.ShutdownTimeout) ?? Task.CompletedTask;
         await _transport.StopAsync(_options.ShutdownTimeout).ConfigureAwait(false);
-        await tlsStopped.ConfigureAwait(false);
         _listener?.Dispose();
         _tlsListener?.Dispose();
         _services?.BufferPool.Dispose();

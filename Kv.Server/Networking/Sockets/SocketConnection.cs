@@ -14,7 +14,7 @@ namespace Kv.Server.Networking.Sockets;
 /// reading stops being read (backpressure on its connection alone), and what it can make the server hold is bounded
 /// by the frame limit plus <see cref="Hosting.KvServerOptions.SendBufferLimit"/>.
 /// </summary>
-internal sealed class SocketConnection : IDisposable
+internal sealed class SocketConnection : IServedConnection, IDisposable
 {
     private const int SynchronousReceivesBeforeYield = 16;
     private static readonly TimeSpan LingerAfterError = TimeSpan.FromSeconds(1);

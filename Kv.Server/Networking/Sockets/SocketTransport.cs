@@ -5,9 +5,9 @@ using Kv.Server.Diagnostics;
 namespace Kv.Server.Networking.Sockets;
 
 /// <summary>
-/// Connections served by the runtime's socket engine: an accept loop, and one <see cref="SocketConnection"/> per socket
-/// whose completions run inline on the engine's event threads (set process-wide, at start, by <c>kv-server</c>). The
-/// transport for platforms without epoll, and the one that TLS will use.
+/// Connections served by the runtime's socket engine: an accept loop per listener, and one <see cref="SocketConnection"/>
+/// per plain socket (or <see cref="Tls.TlsConnection"/> per socket of the TLS port) whose completions run inline on the
+/// engine's event threads (set process-wide, at start, by <c>kv-server</c>). The transport for platforms without epoll.
 /// </summary>
 internal sealed class SocketTransport(ConnectionServices services) : IServerTransport
 {
@@ -16,11 +16,20 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
     // How long accepting pauses after a failed accept (out of descriptors), as the event loop's.
     private const int AcceptPauseMilliseconds = 100;
 
-    private readonly ConcurrentDictionary<long, (SocketConnection Connection, Task Task)> _connections = new();
+    private readonly ConcurrentDictionary<long, (IServedConnection Connection, Task Task)> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _acceptLoop = Task.CompletedTask;
     private Timer? _idleSweep;
+    private Socket? _tlsListener;
+    private Tls.TlsCertificates? _certificates;
+
+    /// <summary>Serves a TLS port beside the plain one; call before <see cref="Start"/>.</summary>
+    public void ServeTls(Socket listener, Tls.TlsCertificates certificates)
+    {
+        _tlsListener = listener;
+        _certificates = certificates;
+    }
 
     public void Start(Socket listener)
     {
@@ -31,7 +40,9 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             _idleSweep = new Timer(static state => ((SocketTransport)state!).CloseIdleConnections(), this, period, period);
         }
 
-        _acceptLoop = AcceptLoopAsync(listener);
+        _acceptLoop = _tlsListener is null
+            ? AcceptLoopAsync(listener, tls: false)
+            : Task.WhenAll(AcceptLoopAsync(listener, tls: false), AcceptLoopAsync(_tlsListener, tls: true));
     }
 
     public async Task StopAsync(TimeSpan timeout)
@@ -66,7 +77,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
         _stopping.Dispose();
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(Socket listener, bool tls)
     {
         // Leave the caller of Start at once; the loop runs on the socket engine's completions from here.
         await Task.Yield();
@@ -104,7 +115,13 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             var id = services.TryAdmit();
             if (id == 0)
             {
-                if (services.TryBeginRefusal())
+                if (tls)
+                {
+                    // Closed at once: a TLS client could not read the plain-text ERROR the plain port sends (there is no
+                    // session to send it in), and a handshake just to refuse would cost what the limit protects.
+                    socket.Dispose();
+                }
+                else if (services.TryBeginRefusal())
                 {
                     _ = RejectAsync(socket);
                 }
@@ -120,10 +137,13 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             services.ConfigureAccepted(socket);
 
             ServerLog.ConnectionAccepted(services.Logger, id, socket.RemoteEndPoint);
-            SocketConnection connection;
+            IServedConnection connection;
             try
             {
-                connection = new SocketConnection(id, socket, services);
+                // A TLS connection gets the certificate current now: a reload (SIGHUP) changes it for later handshakes.
+                connection = tls
+                    ? new Tls.TlsConnection(id, socket, services, _certificates!.CreateServerOptions())
+                    : new SocketConnection(id, socket, services);
             }
             catch (OutOfMemoryException e)
             {
@@ -140,7 +160,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
         }
     }
 
-    private async Task ServeAsync(SocketConnection connection, Task registered)
+    private async Task ServeAsync(IServedConnection connection, Task registered)
     {
         await registered.ConfigureAwait(false);
         try

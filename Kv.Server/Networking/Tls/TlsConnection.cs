@@ -15,7 +15,7 @@ namespace Kv.Server.Networking.Tls;
 /// frame through the same <see cref="FrameProcessor"/> (limits, client memory, authentication), send the batch's
 /// responses, and read again only once they are sent.
 /// </summary>
-internal sealed class TlsConnection : IDisposable
+internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
 {
     private static readonly TimeSpan FinishTimeout = TimeSpan.FromSeconds(1);
 
@@ -29,11 +29,21 @@ internal sealed class TlsConnection : IDisposable
     private readonly CommitWaiter? _commitWaiter;
     private readonly EndPoint? _peer;
     private readonly bool _userFromCertificate;
+    private readonly SslServerAuthenticationOptions _tls;
+    private readonly LogInterval _handshakeFailures;
+    private readonly TimeSpan _handshakeTimeout;
     private long _lastActivity;
     private int _aborted;
 
-    public TlsConnection(long id, Socket socket, ConnectionServices services)
+    /// <param name="id">The connection's id.</param>
+    /// <param name="socket">The accepted socket.</param>
+    /// <param name="services">The server's connection services.</param>
+    /// <param name="tls">The handshake's settings (the certificate current at accept).</param>
+    public TlsConnection(long id, Socket socket, ConnectionServices services, SslServerAuthenticationOptions tls)
     {
+        _tls = tls;
+        _handshakeFailures = services.TlsHandshakeFailureLog;
+        _handshakeTimeout = services.Options.TlsHandshakeTimeout;
         Id = id;
         _socket = socket;
         _peer = socket.RemoteEndPoint;
@@ -53,16 +63,13 @@ internal sealed class TlsConnection : IDisposable
 
     public long Requests => _frames.Requests;
 
-    /// <summary>Handshakes, then serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
-    /// <param name="tls">The handshake's settings (the certificate current at accept).</param>
-    /// <param name="handshakeTimeout">How long the handshake may take.</param>
-    /// <param name="failureLog">Failed and timed-out handshakes are logged at most once per its interval (a scanner or a flood would fill the log).</param>
+    /// <summary>Handshakes (within the handshake timeout), then serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
     /// <param name="stopping">Cancelled at graceful shutdown: the connection answers what it has received, then closes.</param>
-    public async Task RunAsync(SslServerAuthenticationOptions tls, TimeSpan handshakeTimeout, LogInterval failureLog, CancellationToken stopping)
+    public async Task RunAsync(CancellationToken stopping)
     {
         try
         {
-            if (!await HandshakeAsync(tls, handshakeTimeout, failureLog, stopping).ConfigureAwait(false))
+            if (!await HandshakeAsync(_tls, _handshakeTimeout, _handshakeFailures, stopping).ConfigureAwait(false))
             {
                 return;
             }
