@@ -14,49 +14,29 @@ namespace Kv.Server.Networking.Sockets;
 /// reading stops being read (backpressure on its connection alone), and what it can make the server hold is bounded
 /// by the frame limit plus <see cref="Hosting.KvServerOptions.SendBufferLimit"/>.
 /// </summary>
-internal sealed class SocketConnection : IServedConnection, IDisposable
+internal sealed class SocketConnection : ServedConnection
 {
     private const int SynchronousReceivesBeforeYield = 16;
     private static readonly TimeSpan LingerAfterError = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
-    private readonly ILogger _logger;
-    private readonly ReceiveBuffer _input;
-    private readonly PooledBufferWriter _output;
-    private readonly FrameProcessor _frames;
-    private readonly ICommitBarrier? _commits;
-    private readonly CommitWaiter? _commitWaiter;
-    private long _lastActivity;
     private int _aborted;
 
     public SocketConnection(long id, Socket socket, ConnectionServices services)
+        : base(id, services, () => socket.RemoteEndPoint)
     {
-        Id = id;
         _socket = socket;
-        _logger = services.Logger;
-        _frames = services.CreateFrames(id, () => socket.RemoteEndPoint, out _input, out _output);
-        _commits = services.Commits;
-        _commitWaiter = _commits is null ? null : new CommitWaiter();
-        _lastActivity = Environment.TickCount64;
     }
 
-    public long Id { get; }
-
-    /// <summary>When a byte was last received or sent (<see cref="Environment.TickCount64"/>).</summary>
-    public long LastActivity => Volatile.Read(ref _lastActivity);
-
-    public long Requests => _frames.Requests;
-
-    /// <summary>Serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
-    /// <param name="stopping">Cancelled at graceful shutdown: the connection answers what it has received, then closes.</param>
-    public async Task RunAsync(CancellationToken stopping)
+    /// <inheritdoc />
+    public override async Task RunAsync(CancellationToken stopping)
     {
         try
         {
             var synchronousReceives = 0;
             while (true)
             {
-                var receive = _socket.ReceiveAsync(_input.GetFreeSpace(), SocketFlags.None, stopping);
+                var receive = _socket.ReceiveAsync(Input.GetFreeSpace(), SocketFlags.None, stopping);
                 if (receive.IsCompleted && ++synchronousReceives >= SynchronousReceivesBeforeYield)
                 {
                     // Data keeps arriving faster than it is served: give other connections on this thread a turn.
@@ -77,16 +57,16 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
 
                 if (received == 0)
                 {
-                    if (_input.Length > 0)
+                    if (Input.Length > 0)
                     {
-                        ServerLog.ClosedMidFrame(_logger, Id, _input.Length);
+                        ServerLog.ClosedMidFrame(Logger, Id, Input.Length);
                     }
 
                     return;
                 }
 
                 Touch();
-                _input.Commit(received);
+                Input.Commit(received);
                 if (!await ProcessAsync().ConfigureAwait(false))
                 {
                     return;
@@ -95,7 +75,7 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
         }
         catch (SocketException e) when (Volatile.Read(ref _aborted) == 0)
         {
-            ServerLog.SocketFailed(_logger, Id, e.SocketErrorCode);
+            ServerLog.SocketFailed(Logger, Id, e.SocketErrorCode);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _aborted) != 0)
         {
@@ -103,17 +83,17 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
         }
         catch (Exception e)
         {
-            ServerLog.ConnectionFailed(_logger, Id, e);
+            ServerLog.ConnectionFailed(Logger, Id, e);
         }
         finally
         {
-            ServerLog.ConnectionClosed(_logger, Id, Requests);
+            ServerLog.ConnectionClosed(Logger, Id, Requests);
             Dispose();
         }
     }
 
-    /// <summary>Closes the socket at once; the connection's loop ends with the pending operation's failure.</summary>
-    public void Abort()
+    /// <inheritdoc />
+    public override void Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
@@ -121,82 +101,26 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Interlocked.Exchange(ref _aborted, 1);
         _socket.Dispose();
-        _input.Dispose();
-        _output.Dispose();
+        base.Dispose();
     }
 
-    // Returns false when the connection must close (a fatal protocol error).
-    private async ValueTask<bool> ProcessAsync()
+    protected override async ValueTask SendAsync(ReadOnlyMemory<byte> responses)
     {
-        while (true)
+        while (!responses.IsEmpty)
         {
-            var outcome = _frames.Process();
-            if (outcome == BatchOutcome.OutputLimitExceeded)
-            {
-                return false;
-            }
-
-            if (_output.WrittenCount > 0)
-            {
-                // With persistence, the responses wait for the writes to be acknowledged as the fsync policy says (no
-                // wait, in the steady state, unless it is `always`); the thread is never blocked meanwhile.
-                if (_commits is not null)
-                {
-                    switch (await _commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false))
-                    {
-                        case CommitOutcome.Failed:
-                            ServerLog.ClosedOnLogFailure(_logger, Id);
-                            return false;
-                        case CommitOutcome.NotDurable:
-                            _frames.RefuseUncommittedWrites();
-                            break;
-                        default:
-                            _frames.WritesCommitted();
-                            break;
-                    }
-                }
-
-                await FlushAsync().ConfigureAwait(false);
-            }
-
-            switch (outcome)
-            {
-                case BatchOutcome.SendBufferFull:
-                    continue;
-                case BatchOutcome.Paused:
-                    // An AUTH is being checked (and a failure delayed): nothing more is read or run until then, and no
-                    // thread waits meanwhile.
-                    await _frames.Paused.ConfigureAwait(false);
-                    continue;
-                case BatchOutcome.NeedMoreData:
-                    return true;
-                default:
-                    await CloseAfterErrorAsync().ConfigureAwait(false);
-                    return false;
-            }
-        }
-    }
-
-    private async ValueTask FlushAsync()
-    {
-        var pending = _output.WrittenMemory;
-        while (!pending.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false);
-            pending = pending.Slice(sent);
+            var sent = await _socket.SendAsync(responses, SocketFlags.None).ConfigureAwait(false);
+            responses = responses.Slice(sent);
             Touch();
         }
-
-        _output.Reset();
     }
 
     // After a fatal error: the error response is sent; send FIN, then read and discard briefly so that closing with
     // unread input (which makes the kernel send RST) does not destroy the error before the client reads it.
-    private async ValueTask CloseAfterErrorAsync()
+    protected override async ValueTask CloseAfterErrorAsync()
     {
         try
         {
@@ -218,13 +142,13 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
     {
         while (_socket.Available > 0)
         {
-            var received = _socket.Receive(_input.GetFreeSpace().Span);
+            var received = _socket.Receive(Input.GetFreeSpace().Span);
             if (received == 0)
             {
                 break;
             }
 
-            _input.Commit(received);
+            Input.Commit(received);
             if (!await ProcessAsync().ConfigureAwait(false))
             {
                 return;
@@ -234,5 +158,4 @@ internal sealed class SocketConnection : IServedConnection, IDisposable
         _socket.Shutdown(SocketShutdown.Both);
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 }

@@ -16,7 +16,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
     // How long accepting pauses after a failed accept (out of descriptors), as the event loop's.
     private const int AcceptPauseMilliseconds = 100;
 
-    private readonly ConcurrentDictionary<long, (IServedConnection Connection, Task Task)> _connections = new();
+    private readonly ConcurrentDictionary<long, (ServedConnection Connection, Task Task)> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _acceptLoop = Task.CompletedTask;
@@ -137,7 +137,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
             services.ConfigureAccepted(socket);
 
             ServerLog.ConnectionAccepted(services.Logger, id, socket.RemoteEndPoint);
-            IServedConnection connection;
+            ServedConnection connection;
             try
             {
                 // A TLS connection gets the certificate current now: a reload (SIGHUP) changes it for later handshakes.
@@ -160,7 +160,7 @@ internal sealed class SocketTransport(ConnectionServices services) : IServerTran
         }
     }
 
-    private async Task ServeAsync(IServedConnection connection, Task registered)
+    private async Task ServeAsync(ServedConnection connection, Task registered)
     {
         await registered.ConfigureAwait(false);
         try

@@ -15,24 +15,17 @@ namespace Kv.Server.Networking.Tls;
 /// frame through the same <see cref="FrameProcessor"/> (limits, client memory, authentication), send the batch's
 /// responses, and read again only once they are sent.
 /// </summary>
-internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
+internal sealed class TlsConnection : Sockets.ServedConnection
 {
     private static readonly TimeSpan FinishTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
     private readonly SslStream _stream;
-    private readonly ILogger _logger;
-    private readonly ReceiveBuffer _input;
-    private readonly PooledBufferWriter _output;
-    private readonly FrameProcessor _frames;
-    private readonly ICommitBarrier? _commits;
-    private readonly CommitWaiter? _commitWaiter;
     private readonly EndPoint? _peer;
     private readonly bool _userFromCertificate;
     private readonly SslServerAuthenticationOptions _tls;
     private readonly LogInterval _handshakeFailures;
     private readonly TimeSpan _handshakeTimeout;
-    private long _lastActivity;
     private int _aborted;
 
     /// <param name="id">The connection's id.</param>
@@ -40,32 +33,25 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
     /// <param name="services">The server's connection services.</param>
     /// <param name="tls">The handshake's settings (the certificate current at accept).</param>
     public TlsConnection(long id, Socket socket, ConnectionServices services, SslServerAuthenticationOptions tls)
+        : this(id, socket, socket.RemoteEndPoint, services, tls)
+    {
+    }
+
+    private TlsConnection(long id, Socket socket, EndPoint? peer, ConnectionServices services, SslServerAuthenticationOptions tls)
+        : base(id, services, () => peer)
     {
         _tls = tls;
         _handshakeFailures = services.TlsHandshakeFailureLog;
         _handshakeTimeout = services.Options.TlsHandshakeTimeout;
-        Id = id;
         _socket = socket;
-        _peer = socket.RemoteEndPoint;
+        _peer = peer;
         _stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-        _logger = services.Logger;
-        _frames = services.CreateFrames(id, () => _peer, out _input, out _output);
-        _commits = services.Commits;
         _userFromCertificate = services.Options.TlsUserFromClientCertificate;
-        _commitWaiter = _commits is null ? null : new CommitWaiter();
-        _lastActivity = Environment.TickCount64;
     }
-
-    public long Id { get; }
-
-    /// <summary>When a byte was last received or sent, or the connection accepted (<see cref="Environment.TickCount64"/>).</summary>
-    public long LastActivity => Volatile.Read(ref _lastActivity);
-
-    public long Requests => _frames.Requests;
 
     /// <summary>Handshakes (within the handshake timeout), then serves the connection until the client leaves, a fatal protocol error, an abort, or shutdown.</summary>
     /// <param name="stopping">Cancelled at graceful shutdown: the connection answers what it has received, then closes.</param>
-    public async Task RunAsync(CancellationToken stopping)
+    public override async Task RunAsync(CancellationToken stopping)
     {
         try
         {
@@ -79,7 +65,7 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
                 int received;
                 try
                 {
-                    received = await _stream.ReadAsync(_input.GetFreeSpace(), stopping).ConfigureAwait(false);
+                    received = await _stream.ReadAsync(Input.GetFreeSpace(), stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
@@ -89,16 +75,16 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
 
                 if (received == 0)
                 {
-                    if (_input.Length > 0)
+                    if (Input.Length > 0)
                     {
-                        ServerLog.ClosedMidFrame(_logger, Id, _input.Length);
+                        ServerLog.ClosedMidFrame(Logger, Id, Input.Length);
                     }
 
                     return;
                 }
 
                 Touch();
-                _input.Commit(received);
+                Input.Commit(received);
                 if (!await ProcessAsync().ConfigureAwait(false))
                 {
                     return;
@@ -109,22 +95,22 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
         {
             if (Volatile.Read(ref _aborted) == 0)
             {
-                ServerLog.SocketFailed(_logger, Id, (e as SocketException ?? e.InnerException as SocketException)?.SocketErrorCode ?? SocketError.ConnectionReset);
+                ServerLog.SocketFailed(Logger, Id, (e as SocketException ?? e.InnerException as SocketException)?.SocketErrorCode ?? SocketError.ConnectionReset);
             }
         }
         catch (Exception e)
         {
-            ServerLog.ConnectionFailed(_logger, Id, e);
+            ServerLog.ConnectionFailed(Logger, Id, e);
         }
         finally
         {
-            ServerLog.ConnectionClosed(_logger, Id, Requests);
+            ServerLog.ConnectionClosed(Logger, Id, Requests);
             Dispose();
         }
     }
 
-    /// <summary>Closes the socket at once; the connection's loop ends with the pending operation's failure.</summary>
-    public void Abort()
+    /// <inheritdoc />
+    public override void Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
@@ -132,13 +118,12 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Interlocked.Exchange(ref _aborted, 1);
         _stream.Dispose();
         _socket.Dispose();
-        _input.Dispose();
-        _output.Dispose();
+        base.Dispose();
     }
 
     private async Task<bool> HandshakeAsync(SslServerAuthenticationOptions tls, TimeSpan timeout, LogInterval failureLog, CancellationToken stopping)
@@ -153,7 +138,7 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
         {
             if (failureLog.TryLog(out var suppressed))
             {
-                ServerLog.TlsHandshakeTimedOut(_logger, Id, _peer, timeout, suppressed, failureLog.Seconds);
+                ServerLog.TlsHandshakeTimedOut(Logger, Id, _peer, timeout, suppressed, failureLog.Seconds);
             }
 
             return false;
@@ -167,71 +152,22 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
             // Plain text on the TLS port, a client that refuses the certificate, no client certificate under mutual TLS...
             if (failureLog.TryLog(out var suppressed))
             {
-                ServerLog.TlsHandshakeFailed(_logger, Id, _peer, e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message, suppressed, failureLog.Seconds);
+                ServerLog.TlsHandshakeFailed(Logger, Id, _peer, e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message, suppressed, failureLog.Seconds);
             }
 
             return false;
         }
 
         Touch();
-        ServerLog.TlsHandshakeDone(_logger, Id, _stream.SslProtocol, _stream.NegotiatedCipherSuite);
+        ServerLog.TlsHandshakeDone(Logger, Id, _stream.SslProtocol, _stream.NegotiatedCipherSuite);
         if (_userFromCertificate)
         {
-            Security.ClientCertificateIdentity.Apply(_stream, _frames, Id, _logger);
+            Security.ClientCertificateIdentity.Apply(_stream, Frames, Id, Logger);
         }
         return true;
     }
 
-    // Returns false when the connection must close (a fatal protocol error).
-    private async ValueTask<bool> ProcessAsync()
-    {
-        while (true)
-        {
-            var outcome = _frames.Process();
-            if (outcome == BatchOutcome.OutputLimitExceeded)
-            {
-                return false;
-            }
-
-            if (_output.WrittenCount > 0)
-            {
-                if (_commits is not null)
-                {
-                    switch (await _commits.WaitForCommitAsync(_commitWaiter!).ConfigureAwait(false))
-                    {
-                        case CommitOutcome.Failed:
-                            ServerLog.ClosedOnLogFailure(_logger, Id);
-                            return false;
-                        case CommitOutcome.NotDurable:
-                            _frames.RefuseUncommittedWrites();
-                            break;
-                        default:
-                            _frames.WritesCommitted();
-                            break;
-                    }
-                }
-
-                await _stream.WriteAsync(_output.WrittenMemory).ConfigureAwait(false);
-                Touch();
-                _output.Reset();
-            }
-
-            switch (outcome)
-            {
-                case BatchOutcome.SendBufferFull:
-                    continue;
-                case BatchOutcome.Paused:
-                    await _frames.Paused.ConfigureAwait(false);
-                    continue;
-                case BatchOutcome.NeedMoreData:
-                    return true;
-                default:
-                    // A fatal error: its response is sent; say goodbye in TLS and close.
-                    await CloseAfterErrorAsync().ConfigureAwait(false);
-                    return false;
-            }
-        }
-    }
+    protected override ValueTask SendAsync(ReadOnlyMemory<byte> responses) => _stream.WriteAsync(responses);
 
     // Graceful shutdown: answer what has already arrived (waiting in the kernel), as the plain transports do, then close
     // with a TLS close_notify. A record that arrived only in part is waited for briefly, then given up.
@@ -242,13 +178,13 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
             using var limit = new CancellationTokenSource(FinishTimeout);
             while (_socket.Available > 0)
             {
-                var received = await _stream.ReadAsync(_input.GetFreeSpace(), limit.Token).ConfigureAwait(false);
+                var received = await _stream.ReadAsync(Input.GetFreeSpace(), limit.Token).ConfigureAwait(false);
                 if (received == 0)
                 {
                     return;
                 }
 
-                _input.Commit(received);
+                Input.Commit(received);
                 if (!await ProcessAsync().ConfigureAwait(false))
                 {
                     return;
@@ -264,7 +200,8 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
         }
     }
 
-    private async ValueTask CloseAfterErrorAsync()
+    // A fatal error: its response is sent; say goodbye in TLS and close.
+    protected override async ValueTask CloseAfterErrorAsync()
     {
         try
         {
@@ -277,5 +214,4 @@ internal sealed class TlsConnection : Sockets.IServedConnection, IDisposable
         }
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 }
