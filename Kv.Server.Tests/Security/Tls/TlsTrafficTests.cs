@@ -76,6 +76,31 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         server.Errors.Should().BeEmpty();
     }
 
+    [Test]
+    public async Task Requests_spread_over_many_records_are_all_answered_while_the_socket_keeps_filling()
+    {
+        await using var server = Start();
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        var value = new string('y', 20_000);
+        (await tls.ExecuteAsync(Command.Set("big", value))).Status.Should().Be(ResponseStatus.Ok);
+
+        // About 60 KB of requests (several TLS records, more than a receive buffer takes at once) for 60 MB of answers:
+        // decrypted requests wait in the session while the socket is full, and must be answered without new input.
+        const int Count = 3000;
+        var requests = WireConnection.Encode(Enumerable.Range(1, Count).Select(i => Command.Get("big", ProtocolVersion.V1, (uint)i)).ToArray());
+        await tls.Stream.WriteAsync(requests);
+        await Task.Delay(200);
+
+        for (var i = 1; i <= Count; i++)
+        {
+            var response = await tls.ReadResponseAsync();
+            response.RequestId.Should().Be((uint)i);
+            response.Payload.Length.Should().Be(value.Length);
+        }
+
+        server.Errors.Should().BeEmpty();
+    }
+
     [TestCase("always")]
     [TestCase("everysec")]
     public async Task With_a_data_directory_writes_over_tls_are_logged_and_come_back_after_a_restart(string fsync)

@@ -359,7 +359,9 @@ internal sealed partial class LoopConnection
 
         // While an AUTH is checked the connection is not read: what its client sends waits in the kernel.
         SetInterest(_paused ? NoInterest : ReadInterest);
-        if (_input.Length > 0 && !_queued)
+
+        // Input may wait in the receive buffer, or, over TLS, decrypted in the session (which no socket event announces).
+        if ((_input.Length > 0 || _tls is { HasPlaintext: true }) && !_queued)
         {
             ProcessInput();
         }
