@@ -101,6 +101,21 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         server.Errors.Should().BeEmpty();
     }
 
+    [Test]
+    public async Task A_close_notify_ends_the_connection_as_a_fin_does_after_its_requests_are_answered()
+    {
+        await using var server = Start();
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        (await tls.ExecuteAsync(Command.Ping("first", ProtocolVersion.V1, 1))).PayloadText.Should().Be("first");
+
+        // A request and the end of the session in one go; the TCP connection stays open on the client's side.
+        await tls.Stream.WriteAsync(WireConnection.Encode(Command.Ping("last", ProtocolVersion.V1, 2)));
+        await tls.Stream.ShutdownAsync();
+        (await tls.ReadResponseAsync()).PayloadText.Should().Be("last");
+        await server.WaitForConnectionCountAsync(0, TimeSpan.FromSeconds(10));
+        server.Server.ConnectionCount.Should().Be(0);
+    }
+
     [TestCase("always")]
     [TestCase("everysec")]
     public async Task With_a_data_directory_writes_over_tls_are_logged_and_come_back_after_a_restart(string fsync)

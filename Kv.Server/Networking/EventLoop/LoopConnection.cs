@@ -95,12 +95,6 @@ internal sealed partial class LoopConnection
             return;
         }
 
-        if (_tls is { Established: false })
-        {
-            ContinueHandshake();
-            return;
-        }
-
         if ((events & Native.EpollOut) != 0 && _interest == WriteInterest)
         {
             if (!Flush())
@@ -109,6 +103,12 @@ internal sealed partial class LoopConnection
             }
 
             AfterFlushed();
+            return;
+        }
+
+        if (_tls is { Established: false })
+        {
+            ContinueHandshake();
             return;
         }
 
@@ -127,13 +127,15 @@ internal sealed partial class LoopConnection
             return;
         }
 
-        if (_tls is { HasPlaintext: true })
+        var outcome = _frames.Process();
+
+        // Over TLS, input may wait decrypted in the session (more than the receive buffer took), which no socket event
+        // announces: it is taken once the buffer's whole frames are answered, as a plain connection would receive again.
+        while (outcome == BatchOutcome.NeedMoreData && _tls is { HasPlaintext: true } && ReceiveTls() > 0)
         {
-            // Decrypted before and not taken yet (the receive buffer was full): no socket readiness will say it is there.
-            ReceiveTls();
+            outcome = _frames.Process();
         }
 
-        var outcome = _frames.Process();
         if (_output.WrittenCount > _sent && !_dirty)
         {
             _dirty = true;
@@ -147,8 +149,9 @@ internal sealed partial class LoopConnection
                 {
                     QueueForNextTurn();
                 }
-                else if (_stopping)
+                else if (_stopping || _tls is { Ended: true })
                 {
+                    // A TLS client's close_notify ends its input as a plain client's FIN does.
                     CloseWhenSent();
                 }
 
