@@ -116,6 +116,34 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         server.Server.ConnectionCount.Should().Be(0);
     }
 
+    [Test]
+    public async Task A_record_that_does_not_decrypt_closes_its_connection_alone()
+    {
+        await using var server = Start(threads: 1);
+        using var bystander = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var attacker = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        (await attacker.ExecuteAsync(Command.Ping("before", ProtocolVersion.V1, 1))).PayloadText.Should().Be("before");
+
+        // An application-data record whose content is noise, written under the TLS stream straight to the socket.
+        var record = new byte[5 + 48];
+        record[0] = 0x17;
+        record[1] = 0x03;
+        record[2] = 0x03;
+        record[4] = 48;
+        Random.Shared.NextBytes(record.AsSpan(5));
+        await attacker.Socket.SendAsync(record);
+
+        var reading = () => attacker.ReadResponseAsync();
+        await reading.Should().ThrowAsync<Exception>("the server closes the connection");
+        await server.WaitForConnectionCountAsync(1, TimeSpan.FromSeconds(10));
+
+        // The loop that served it serves the other connection and new ones as before.
+        (await bystander.ExecuteAsync(Command.Ping("after", ProtocolVersion.V1, 2))).PayloadText.Should().Be("after");
+        using var newcomer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        (await newcomer.ExecuteAsync(Command.Ping("new", ProtocolVersion.V1, 3))).PayloadText.Should().Be("new");
+        server.Errors.Should().BeEmpty();
+    }
+
     [TestCase("always")]
     [TestCase("everysec")]
     public async Task With_a_data_directory_writes_over_tls_are_logged_and_come_back_after_a_restart(string fsync)
@@ -137,9 +165,10 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         (await again.ExecuteAsync(Command.Get("k99"))).PayloadText.Should().Be("v99");
     }
 
-    private InProcessServer Start(string? fsync = null) => InProcessServer.Start(o => o with
+    private InProcessServer Start(string? fsync = null, int? threads = null) => InProcessServer.Start(o => o with
     {
         Transport = transport,
+        EventThreads = threads ?? o.EventThreads,
         TlsPort = 0,
         TlsCertificateFile = _serverPem.Certificate,
         TlsKeyFile = _serverPem.Key,

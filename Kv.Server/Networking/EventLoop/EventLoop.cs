@@ -142,7 +142,14 @@ internal sealed unsafe partial class EventLoop : IDisposable
         }
         else if (connection.UsesTls)
         {
-            connection.StartTls();
+            try
+            {
+                connection.StartTls();
+            }
+            catch (Exception e)
+            {
+                connection.Crash(e);
+            }
         }
     }
 

@@ -170,6 +170,7 @@ internal sealed class EventLoopTransport : IServerTransport
 
         LoopConnection connection;
         EventLoop loop;
+        Tls.TlsSession? session = null;
         try
         {
             Native.SetNoDelay(fd);
@@ -181,10 +182,12 @@ internal sealed class EventLoopTransport : IServerTransport
             ServerLog.ConnectionAccepted(_services.Logger, id, Native.PeerAddress(fd));
             loop = _loops[_next++ % _loops.Length];
             // The certificate current now: a reload (SIGHUP) changes it for the handshakes that start after it.
-            connection = new LoopConnection(id, fd, loop, tls ? new Tls.TlsSession(_certificates!.CreateServerOptions()) : null);
+            session = tls ? new Tls.TlsSession(_certificates!.CreateServerOptions()) : null;
+            connection = new LoopConnection(id, fd, loop, session);
         }
         catch (Exception e)
         {
+            session?.Dispose();
             Native.Close(fd);
             _services.Closed();
             ServerLog.ConnectionFailed(_services.Logger, id, e);

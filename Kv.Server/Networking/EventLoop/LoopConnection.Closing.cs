@@ -55,6 +55,9 @@ internal sealed partial class LoopConnection
         Close();
     }
 
+    /// <summary>Whether the connection has been closed (its descriptor is gone).</summary>
+    public bool IsClosed => _closed;
+
     /// <summary>A system call failed in a way that ends the connection.</summary>
     public void Fail(string what, int error)
     {
@@ -107,18 +110,29 @@ internal sealed partial class LoopConnection
             return;
         }
 
+        _closed = true;
         if (_tls is { } tls)
         {
-            if (!_abortive && !_draining)
+            // Whatever a broken session throws, the descriptor is closed and the counts go down: a close that throws
+            // would leave both behind, and a crash that closes again would end the loop.
+            try
             {
-                SayGoodbyeInTls();
+                if (!_abortive && !_draining)
+                {
+                    SayGoodbyeInTls();
+                }
             }
-
-            _loop.HandshakeEnded(this);
-            tls.Dispose();
+            catch (Exception e)
+            {
+                ServerLog.TlsSessionFailed(_services.Logger, Id, e.Message);
+            }
+            finally
+            {
+                _loop.HandshakeEnded(this);
+                tls.Dispose();
+            }
         }
 
-        _closed = true;
         _loop.Unwatch(this);
         Native.Close(Fd);
         _input.Dispose();

@@ -119,7 +119,7 @@ internal sealed partial class LoopConnection
 
             LastActivity = Environment.TickCount64;
 
-            // A key update or an alert may have been answered.
+            // What the session wrote while reading (an alert) goes out at the end of the turn.
             SendTlsSoon();
             moved = tls.TakePlaintext(_input);
             return moved > 0 ? moved : tls.Ended ? 0 : -1;

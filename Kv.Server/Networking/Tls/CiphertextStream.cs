@@ -76,6 +76,16 @@ internal sealed class CiphertextStream : Stream, IValueTaskSource<int>
         return received;
     }
 
+    /// <summary>Completes a waiting read (and the ones it leads to) with the end of the stream, before disposal.</summary>
+    public void EndWaitingRead()
+    {
+        // The stream asks at most twice more (a zero-byte read, then a real one) before it gives up on the end.
+        for (var i = 0; i < 4 && _readPending; i++)
+        {
+            CompleteRead(0);
+        }
+    }
+
     /// <summary>Counts <paramref name="count"/> bytes of <see cref="Outgoing"/> as sent.</summary>
     public void Sent(int count)
     {

@@ -167,9 +167,10 @@ internal sealed class TlsSession : IDisposable
 
             _ = shutdown.Exception;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception)
         {
-            // A session that already failed has nothing to say.
+            // A session that already failed has nothing to say (OpenSSL refuses the shutdown of a broken session, and
+            // .NET says so with a CryptographicException, among others).
         }
     }
 
@@ -181,6 +182,10 @@ internal sealed class TlsSession : IDisposable
         }
 
         _disposed = true;
+
+        // A read still waiting for ciphertext is ended (the end of the stream) so that the stream gives its buffer back to
+        // the pool when disposed; whatever it makes of that is not looked at.
+        _ciphertext.EndWaitingRead();
         if (_handshake is { IsCompleted: true, IsFaulted: true } failed)
         {
             _ = failed.Exception;
