@@ -167,6 +167,63 @@ public sealed class MutualTlsTests : IDisposable
         NameOf("O=Kv, OU=writer").Should().BeNull("no CN");
         NameOf("CN=writer, CN=root").Should().BeNull("two CNs name nobody");
         NameOf("E=root@example.com").Should().BeNull("an e-mail name is not a CN");
+
+        // Subjects that a reading of single-valued text CNs alone would take as CN=root.
+        string? NameOfDer(Action<System.Formats.Asn1.AsnWriter> writeParts)
+        {
+            var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                writeParts(writer);
+            }
+
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(new X500DistinguishedName(writer.Encode()), key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            return Kv.Server.Security.ClientCertificateIdentity.CommonName(certificate);
+        }
+
+        static void Attribute(System.Formats.Asn1.AsnWriter writer, string oid, Action<System.Formats.Asn1.AsnWriter> value)
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(oid);
+                value(writer);
+            }
+        }
+
+        NameOfDer(w =>
+        {
+            using (w.PushSetOf())
+            {
+                Attribute(w, "2.5.4.3", v => v.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.T61String, "x"));
+            }
+
+            using (w.PushSetOf())
+            {
+                Attribute(w, "2.5.4.3", v => v.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "root"));
+            }
+        }).Should().BeNull("two CNs in different encodings name nobody");
+        NameOfDer(w =>
+        {
+            using (w.PushSetOf())
+            {
+                Attribute(w, "2.5.4.3", v => v.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "alice"));
+                Attribute(w, "2.5.4.10", v => v.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "x"));
+            }
+
+            using (w.PushSetOf())
+            {
+                Attribute(w, "2.5.4.3", v => v.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "root"));
+            }
+        }).Should().BeNull("a multi-valued part names nobody");
+    }
+
+    [Test]
+    public async Task A_certificate_from_the_client_authority_for_servers_only_is_refused_as_a_client_certificate()
+    {
+        await using var server = Start();
+        using var serverOnly = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "root", server: true));
+        await RefusedAsync(server, serverOnly);
     }
 
     private async Task RefusedAsync(InProcessServer server, X509Certificate2? clientCertificate)

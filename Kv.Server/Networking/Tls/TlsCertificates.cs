@@ -69,6 +69,9 @@ internal sealed class TlsCertificates
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ClientCertificateRequired = settings.ClientAuthorities is not null,
+
+            // No issuer fetched from the network while a client waits (a client's certificate could point anywhere).
+            CertificateChainPolicy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck },
             RemoteCertificateValidationCallback = settings.Validator,
             AllowRenegotiation = false,
         };
@@ -112,6 +115,10 @@ internal sealed class TlsCertificates
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(authorities);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.DisableCertificateDownloads = true;
+
+        // A certificate that says what it is for must say client authentication (one without the extension is for any).
+        custom.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
         if (chain is not null)
         {
             // Intermediates the client sent along (SslStream puts them in the chain's extra store).
