@@ -7,29 +7,22 @@ using Kv.Testing;
 namespace Kv.Server.Tests.Security.Tls;
 
 /// <summary>Mutual TLS (<c>--tls-client-ca</c>): a client certificate from the configured authority, none, or another authority's; reloading the authorities.</summary>
-public sealed class MutualTlsTests : IDisposable
+public sealed class MutualTlsTests : TlsFixture
 {
-    private readonly TestCertificates _files = new();
-    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
     private readonly X509Certificate2 _clientAuthority = TestCertificates.CreateAuthority("Kv clients CA");
-    private X509Certificate2 _server = null!;
-    private (string Certificate, string Key) _serverPem;
     private string _clientCaFile = null!;
 
     [OneTimeSetUp]
-    public void CreateCertificates()
-    {
-        _server = TestCertificates.CreateLeaf(_authority, "kv-server", server: true);
-        _serverPem = _files.WritePem(_server, "server");
-        _clientCaFile = _files.WriteCertificatePem(_clientAuthority, "clients-ca");
-    }
+    public void WriteClientAuthority() => _clientCaFile = Files.WriteCertificatePem(_clientAuthority, "clients-ca");
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _files.Dispose();
-        _authority.Dispose();
-        _clientAuthority.Dispose();
-        _server?.Dispose();
+        if (disposing)
+        {
+            _clientAuthority.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     [Test]
@@ -38,7 +31,7 @@ public sealed class MutualTlsTests : IDisposable
         await using var server = Start();
         using var client = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-1", server: false));
 
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, client);
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, client);
         (await tls.ExecuteAsync(Command.Set("k", "v"))).Status.Should().Be(ResponseStatus.Ok);
         (await tls.ExecuteAsync(Command.Get("k"))).PayloadText.Should().Be("v");
     }
@@ -60,7 +53,7 @@ public sealed class MutualTlsTests : IDisposable
         await RefusedAsync(server, client);
 
         // Nor does the server's own authority count, nor a self-signed certificate.
-        using var serverSigned = Pkcs12(TestCertificates.CreateLeaf(_authority, "app-2", server: false));
+        using var serverSigned = Pkcs12(TestCertificates.CreateLeaf(Authority, "app-2", server: false));
         await RefusedAsync(server, serverSigned);
     }
 
@@ -75,12 +68,12 @@ public sealed class MutualTlsTests : IDisposable
     [Test]
     public void The_client_authority_file_must_load_and_the_error_names_the_option()
     {
-        var missing = Path.Combine(_files.Directory, "missing.crt");
-        var options = new KvServerOptions { Port = 0, TlsPort = 0, TlsCertificateFile = _serverPem.Certificate, TlsKeyFile = _serverPem.Key, TlsClientCaFile = missing };
+        var missing = Path.Combine(Files.Directory, "missing.crt");
+        var options = new KvServerOptions { Port = 0, TlsPort = 0, TlsCertificateFile = ServerPem.Certificate, TlsKeyFile = ServerPem.Key, TlsClientCaFile = missing };
         var creating = () => new Kv.Server.Networking.KvServer(options);
         creating.Should().Throw<ArgumentException>().WithMessage("*--tls-client-ca*");
 
-        var empty = Path.Combine(_files.Directory, "empty.crt");
+        var empty = Path.Combine(Files.Directory, "empty.crt");
         File.WriteAllText(empty, "nothing here\n");
         creating = () => new Kv.Server.Networking.KvServer(options with { TlsClientCaFile = empty });
         creating.Should().Throw<ArgumentException>().WithMessage("*--tls-client-ca*no PEM certificate*");
@@ -89,18 +82,18 @@ public sealed class MutualTlsTests : IDisposable
     [Test]
     public async Task Reload_reads_the_client_authority_file_again_for_new_handshakes_and_keeps_open_connections()
     {
-        var caFile = _files.WriteCertificatePem(_clientAuthority, "reloaded-clients-ca");
+        var caFile = Files.WriteCertificatePem(_clientAuthority, "reloaded-clients-ca");
         await using var server = Start(caFile);
         using var newAuthority = TestCertificates.CreateAuthority("Kv new clients CA");
         using var oldClient = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-old-ca", server: false));
         using var newClient = Pkcs12(TestCertificates.CreateLeaf(newAuthority, "app-new-ca", server: false));
-        using var open = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, oldClient);
+        using var open = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, oldClient);
         await RefusedAsync(server, newClient);
 
-        File.Copy(_files.WriteCertificatePem(newAuthority, "next-clients-ca"), caFile, overwrite: true);
+        File.Copy(Files.WriteCertificatePem(newAuthority, "next-clients-ca"), caFile, overwrite: true);
         server.Server.ReloadTlsCertificate().Should().BeTrue();
 
-        using (var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, newClient))
+        using (var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, newClient))
         {
             (await tls.ExecuteAsync(Command.Ping("new", ProtocolVersion.V1, 1))).PayloadText.Should().Be("new");
         }
@@ -111,7 +104,7 @@ public sealed class MutualTlsTests : IDisposable
         // A file that does not load keeps the authorities in use.
         File.WriteAllText(caFile, "not a certificate\n");
         server.Server.ReloadTlsCertificate().Should().BeFalse();
-        using var again = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, newClient);
+        using var again = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, newClient);
         (await again.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
         server.Errors.Should().ContainSingle().Which.Should().Contain("--tls-client-ca");
     }
@@ -125,19 +118,19 @@ public sealed class MutualTlsTests : IDisposable
         using var readerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "reader", server: false));
         using var strangerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "app-9", server: false));
 
-        using (var writer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, writerCertificate))
+        using (var writer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, writerCertificate))
         {
             (await writer.ExecuteAsync(Command.Set("k", "v", ProtocolVersion.V1, 1))).Status.Should().Be(ResponseStatus.Ok);
         }
 
-        using (var reader = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, readerCertificate))
+        using (var reader = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, readerCertificate))
         {
             (await reader.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 2))).PayloadText.Should().Be("v");
             (await reader.ExecuteAsync(Command.Set("k", "w", ProtocolVersion.V1, 3))).ErrorCode.Should().Be(ProtocolErrorCode.PermissionDenied);
         }
 
         // A common name that is no user's: the connection must AUTH, as without the option.
-        using var stranger = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, strangerCertificate);
+        using var stranger = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, strangerCertificate);
         (await stranger.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 4))).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
         (await stranger.ExecuteAsync(Command.Auth("writer", "writer-pw", 5))).Status.Should().Be(ResponseStatus.Ok);
         (await stranger.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 6))).PayloadText.Should().Be("v");
@@ -148,7 +141,7 @@ public sealed class MutualTlsTests : IDisposable
     {
         await using var server = Start(configure: o => o with { Users = AuthenticationTests.Users() });
         using var writerCertificate = Pkcs12(TestCertificates.CreateLeaf(_clientAuthority, "writer", server: false));
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, writerCertificate);
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, writerCertificate);
         (await tls.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 1))).ErrorCode.Should().Be(ProtocolErrorCode.NotAuthenticated);
     }
 
@@ -231,7 +224,7 @@ public sealed class MutualTlsTests : IDisposable
         // Under TLS 1.3 the client may finish its side before the server refuses: the refusal then ends the first exchange.
         try
         {
-            using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, clientCertificate);
+            using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, clientCertificate);
             var exchange = () => tls.ExecuteAsync(Command.Ping());
             await exchange.Should().ThrowAsync<Exception>().Where(e => e.GetType() == typeof(AuthenticationException) || e.GetType() == typeof(IOException) || e.GetType() == typeof(EndOfStreamException));
         }
@@ -257,8 +250,8 @@ public sealed class MutualTlsTests : IDisposable
         var options = o with
         {
             TlsPort = 0,
-            TlsCertificateFile = _serverPem.Certificate,
-            TlsKeyFile = _serverPem.Key,
+            TlsCertificateFile = ServerPem.Certificate,
+            TlsKeyFile = ServerPem.Key,
             TlsClientCaFile = clientCaFile ?? _clientCaFile,
         };
         return configure is null ? options : configure(options);

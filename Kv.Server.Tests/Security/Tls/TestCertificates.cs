@@ -7,7 +7,7 @@ namespace Kv.Server.Tests.Security.Tls;
 /// Certificates made by the tests (<see cref="CertificateRequest"/>): a CA, leaves it signs (server, with loopback names,
 /// and client), and their PEM files in a temporary directory, as an operator's openssl would write them.
 /// </summary>
-internal sealed class TestCertificates : IDisposable
+public sealed class TestCertificates : IDisposable
 {
     public TestCertificates()
     {

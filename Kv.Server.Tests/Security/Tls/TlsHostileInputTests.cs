@@ -12,27 +12,8 @@ namespace Kv.Server.Tests.Security.Tls;
 /// connection's failure must not end).
 /// </summary>
 [TestFixtureSource(typeof(TlsTests), nameof(TlsTests.Transports))]
-public sealed class TlsHostileInputTests(ServerTransport transport) : IDisposable
+public sealed class TlsHostileInputTests(ServerTransport transport) : TlsFixture
 {
-    private readonly TestCertificates _files = new();
-    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
-    private X509Certificate2 _serverCertificate = null!;
-    private (string Certificate, string Key) _serverPem;
-
-    [OneTimeSetUp]
-    public void CreateServerCertificate()
-    {
-        _serverCertificate = TestCertificates.CreateLeaf(_authority, "kv-server", server: true);
-        _serverPem = _files.WritePem(_serverCertificate, "server");
-    }
-
-    public void Dispose()
-    {
-        _files.Dispose();
-        _authority.Dispose();
-        _serverCertificate?.Dispose();
-    }
-
     [Test]
     public async Task Noise_before_and_after_handshakes_closes_only_the_noisy_connections()
     {
@@ -41,11 +22,11 @@ public sealed class TlsHostileInputTests(ServerTransport transport) : IDisposabl
             Transport = transport,
             EventThreads = 1,
             TlsPort = 0,
-            TlsCertificateFile = _serverPem.Certificate,
-            TlsKeyFile = _serverPem.Key,
+            TlsCertificateFile = ServerPem.Certificate,
+            TlsKeyFile = ServerPem.Key,
             TlsHandshakeTimeout = TimeSpan.FromSeconds(2),
         });
-        using var bystander = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var bystander = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         var random = new Random(1515);
         for (var round = 0; round < 60; round++)
         {
@@ -53,7 +34,7 @@ public sealed class TlsHostileInputTests(ServerTransport transport) : IDisposabl
             var noise = Noise(random, round / 2 % 5);
             if (afterHandshake)
             {
-                using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+                using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
                 (await tls.ExecuteAsync(Command.Ping("", ProtocolVersion.V1, 1))).PayloadText.Should().Be("PONG");
                 await SendQuietlyAsync(tls.Socket, noise);
             }
@@ -74,7 +55,7 @@ public sealed class TlsHostileInputTests(ServerTransport transport) : IDisposabl
         await server.WaitForConnectionCountAsync(1, TimeSpan.FromSeconds(15));
         server.Server.ConnectionCount.Should().Be(1);
         (await bystander.ExecuteAsync(Command.Ping("still", ProtocolVersion.V1, 999))).PayloadText.Should().Be("still");
-        using var newcomer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var newcomer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         (await newcomer.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
         server.Errors.Should().BeEmpty();
     }

@@ -18,29 +18,10 @@ namespace Kv.Server.Tests.Security.Tls;
 /// connection limit, and reloading the certificate.
 /// </summary>
 [TestFixtureSource(nameof(Transports))]
-public sealed class TlsTests(ServerTransport transport) : IDisposable
+public sealed class TlsTests(ServerTransport transport) : TlsFixture
 {
-    private readonly TestCertificates _files = new();
-    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
-    private X509Certificate2 _serverCertificate = null!;
-    private (string Certificate, string Key) _serverPem;
-
     /// <summary>The transport that serves both ports (the event loops serve TLS on their own threads too).</summary>
     public static IEnumerable<ServerTransport> Transports => [ServerTransport.EventLoop, ServerTransport.Sockets];
-
-    [OneTimeSetUp]
-    public void CreateServerCertificate()
-    {
-        _serverCertificate = TestCertificates.CreateLeaf(_authority, "kv-server", server: true);
-        _serverPem = _files.WritePem(_serverCertificate, "server");
-    }
-
-    public void Dispose()
-    {
-        _files.Dispose();
-        _authority.Dispose();
-        _serverCertificate?.Dispose();
-    }
 
     [Test]
     public async Task Set_and_get_over_tls_while_the_plain_port_still_serves_plain_text()
@@ -51,7 +32,7 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
         using (var tls = await ConnectTlsAsync(server))
         {
             tls.Stream.SslProtocol.Should().BeOneOf(SslProtocols.Tls12, SslProtocols.Tls13);
-            tls.Stream.RemoteCertificate!.GetCertHashString().Should().Be(_serverCertificate.GetCertHashString());
+            tls.Stream.RemoteCertificate!.GetCertHashString().Should().Be(ServerCertificate.GetCertHashString());
             (await tls.ExecuteAsync(Command.Set("k", "over tls"))).PayloadText.Should().Be("k");
             (await tls.ExecuteAsync(Command.Get("k"))).PayloadText.Should().Be("over tls");
             (await tls.ExecuteAsync(Command.Get("k", ProtocolVersion.V1, 7))).RequestId.Should().Be(7);
@@ -67,7 +48,7 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     public async Task Tls_1_2_is_served_and_large_values_cross_tls_records()
     {
         await using var server = Start();
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, protocols: SslProtocols.Tls12);
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, protocols: SslProtocols.Tls12);
         tls.Stream.SslProtocol.Should().Be(SslProtocols.Tls12);
 
         var value = new string('v', 300_000);
@@ -78,9 +59,9 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     [Test]
     public async Task Intermediates_in_the_certificate_file_are_sent_with_the_server_certificate()
     {
-        using var intermediate = TestCertificates.CreateIntermediate(_authority, "Kv intermediate");
+        using var intermediate = TestCertificates.CreateIntermediate(Authority, "Kv intermediate");
         using var leaf = TestCertificates.CreateLeaf(intermediate, "kv-chained", server: true);
-        var pem = _files.WritePem(leaf, "chained");
+        var pem = Files.WritePem(leaf, "chained");
         File.AppendAllText(pem.Certificate, intermediate.ExportCertificatePem() + "\n");
         await using var server = Start(o => o with { TlsCertificateFile = pem.Certificate, TlsKeyFile = pem.Key });
 
@@ -115,12 +96,12 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     [Test]
     public async Task An_expired_certificate_is_served_with_a_warning_at_start_and_refused_by_a_validating_client()
     {
-        using var expired = TestCertificates.CreateLeaf(_authority, "kv-expired", server: true, DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-1));
-        var pem = _files.WritePem(expired, "expired");
+        using var expired = TestCertificates.CreateLeaf(Authority, "kv-expired", server: true, DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-1));
+        var pem = Files.WritePem(expired, "expired");
         await using var server = Start(o => o with { TlsCertificateFile = pem.Certificate, TlsKeyFile = pem.Key });
         server.Warnings.Should().ContainSingle(w => w.Contains("not valid now") && w.Contains("kv-expired"));
 
-        var connecting = () => TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        var connecting = () => TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         await connecting.Should().ThrowAsync<AuthenticationException>();
 
         using var plain = await server.ConnectAsync();
@@ -203,15 +184,15 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     [Test]
     public async Task Reload_serves_the_new_certificate_to_new_connections_while_an_old_connection_keeps_working()
     {
-        var pem = (Certificate: Path.Combine(_files.Directory, "reload.crt"), Key: Path.Combine(_files.Directory, "reload.key"));
-        File.Copy(_serverPem.Certificate, pem.Certificate, overwrite: true);
-        File.Copy(_serverPem.Key, pem.Key, overwrite: true);
+        var pem = (Certificate: Path.Combine(Files.Directory, "reload.crt"), Key: Path.Combine(Files.Directory, "reload.key"));
+        File.Copy(ServerPem.Certificate, pem.Certificate, overwrite: true);
+        File.Copy(ServerPem.Key, pem.Key, overwrite: true);
         await using var server = Start(o => o with { TlsCertificateFile = pem.Certificate, TlsKeyFile = pem.Key });
         using var old = await ConnectTlsAsync(server);
         (await old.ExecuteAsync(Command.Set("k", "v"))).Status.Should().Be(ResponseStatus.Ok);
 
-        using var renewed = TestCertificates.CreateLeaf(_authority, "kv-server-renewed", server: true);
-        var written = _files.WritePem(renewed, "renewed");
+        using var renewed = TestCertificates.CreateLeaf(Authority, "kv-server-renewed", server: true);
+        var written = Files.WritePem(renewed, "renewed");
         File.Copy(written.Certificate, pem.Certificate, overwrite: true);
         File.Copy(written.Key, pem.Key, overwrite: true);
         server.Server.ReloadTlsCertificate().Should().BeTrue();
@@ -222,7 +203,7 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
             (await fresh.ExecuteAsync(Command.Get("k"))).PayloadText.Should().Be("v");
         }
 
-        old.Stream.RemoteCertificate!.GetCertHashString().Should().Be(_serverCertificate.GetCertHashString());
+        old.Stream.RemoteCertificate!.GetCertHashString().Should().Be(ServerCertificate.GetCertHashString());
         (await old.ExecuteAsync(Command.Get("k"))).PayloadText.Should().Be("v", "an open connection is kept across the reload");
 
         // A bad file: the previous certificate stays, and the failure is an error in the log.
@@ -282,11 +263,11 @@ public sealed class TlsTests(ServerTransport transport) : IDisposable
     }
 
     private Task<TlsWireConnection> ConnectTlsAsync(InProcessServer server, X509Certificate2? clientCertificate = null) =>
-        TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, clientCertificate);
+        TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, clientCertificate);
 
     private InProcessServer Start(Func<KvServerOptions, KvServerOptions>? configure = null) => InProcessServer.Start(o =>
     {
-        var options = o with { Transport = transport, TlsPort = 0, TlsCertificateFile = _serverPem.Certificate, TlsKeyFile = _serverPem.Key };
+        var options = o with { Transport = transport, TlsPort = 0, TlsCertificateFile = ServerPem.Certificate, TlsKeyFile = ServerPem.Key };
         return configure is null ? options : configure(options);
     });
 }

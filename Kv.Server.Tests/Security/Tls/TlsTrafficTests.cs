@@ -11,20 +11,9 @@ namespace Kv.Server.Tests.Security.Tls;
 /// than the socket takes to a client that reads late, and writes acknowledged only once the log has them.
 /// </summary>
 [TestFixtureSource(typeof(TlsTests), nameof(TlsTests.Transports))]
-public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
+public sealed class TlsTrafficTests(ServerTransport transport) : TlsFixture
 {
-    private readonly TestCertificates _files = new();
-    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
-    private X509Certificate2 _serverCertificate = null!;
-    private (string Certificate, string Key) _serverPem;
     private string _directory = null!;
-
-    [OneTimeSetUp]
-    public void CreateServerCertificate()
-    {
-        _serverCertificate = TestCertificates.CreateLeaf(_authority, "kv-server", server: true);
-        _serverPem = _files.WritePem(_serverCertificate, "server");
-    }
 
     [SetUp]
     public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("kv-tls-").FullName;
@@ -32,18 +21,11 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
-    public void Dispose()
-    {
-        _files.Dispose();
-        _authority.Dispose();
-        _serverCertificate?.Dispose();
-    }
-
     [Test]
     public async Task A_handshake_and_records_that_arrive_a_few_bytes_at_a_time_are_put_together()
     {
         await using var server = Start();
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority, wrap: inner => new TricklingStream(inner));
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority, wrap: inner => new TricklingStream(inner));
 
         var value = new string('t', 3000);
         (await tls.ExecuteAsync(Command.Set("k", value, ProtocolVersion.V1, 1))).RequestId.Should().Be(1);
@@ -59,7 +41,7 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
     public async Task Responses_far_larger_than_the_socket_takes_reach_a_client_that_reads_late_whole_and_in_order(int valueSize, int count)
     {
         await using var server = Start();
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         var value = new string('x', valueSize);
         (await tls.ExecuteAsync(Command.Set("big", value))).Status.Should().Be(ResponseStatus.Ok);
 
@@ -82,7 +64,7 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
     public async Task A_close_notify_ends_the_connection_as_a_fin_does_after_its_requests_are_answered()
     {
         await using var server = Start();
-        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         (await tls.ExecuteAsync(Command.Ping("first", ProtocolVersion.V1, 1))).PayloadText.Should().Be("first");
 
         // A request and the end of the session in one go; the TCP connection stays open on the client's side.
@@ -97,8 +79,8 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
     public async Task A_record_that_does_not_decrypt_closes_its_connection_alone()
     {
         await using var server = Start(threads: 1);
-        using var bystander = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
-        using var attacker = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var bystander = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
+        using var attacker = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         (await attacker.ExecuteAsync(Command.Ping("before", ProtocolVersion.V1, 1))).PayloadText.Should().Be("before");
 
         // An application-data record whose content is noise, written under the TLS stream straight to the socket.
@@ -116,7 +98,7 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
 
         // The loop that served it serves the other connection and new ones as before.
         (await bystander.ExecuteAsync(Command.Ping("after", ProtocolVersion.V1, 2))).PayloadText.Should().Be("after");
-        using var newcomer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+        using var newcomer = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
         (await newcomer.ExecuteAsync(Command.Ping("new", ProtocolVersion.V1, 3))).PayloadText.Should().Be("new");
         server.Errors.Should().BeEmpty();
     }
@@ -127,7 +109,7 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
     {
         await using (var server = Start(fsync))
         {
-            using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, _authority);
+            using var tls = await TlsWireConnection.ConnectAsync(server.Server.TlsEndPoint!, Authority);
             for (var i = 0; i < 100; i++)
             {
                 (await tls.ExecuteAsync(Command.Set($"k{i}", $"v{i}", ProtocolVersion.V1, (uint)i + 1))).RequestId.Should().Be((uint)i + 1);
@@ -137,7 +119,7 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         }
 
         await using var restarted = Start(fsync);
-        using var again = await TlsWireConnection.ConnectAsync(restarted.Server.TlsEndPoint!, _authority);
+        using var again = await TlsWireConnection.ConnectAsync(restarted.Server.TlsEndPoint!, Authority);
         (await again.ExecuteAsync(Command.Get("k0"))).PayloadText.Should().Be("v0");
         (await again.ExecuteAsync(Command.Get("k99"))).PayloadText.Should().Be("v99");
     }
@@ -147,8 +129,8 @@ public sealed class TlsTrafficTests(ServerTransport transport) : IDisposable
         Transport = transport,
         EventThreads = threads ?? o.EventThreads,
         TlsPort = 0,
-        TlsCertificateFile = _serverPem.Certificate,
-        TlsKeyFile = _serverPem.Key,
+        TlsCertificateFile = ServerPem.Certificate,
+        TlsKeyFile = ServerPem.Key,
         Persistence = fsync is null ? null : new PersistenceOptions { DataDirectory = _directory, Fsync = PersistenceOptions.ParseFsync(fsync) },
     });
 
