@@ -102,6 +102,12 @@ public sealed class KvServer : IAsyncDisposable
     /// </summary>
     public Task PersistenceFailed => _log?.Failed ?? NeverCompletes.Task;
 
+    /// <summary>
+    /// The bytes the event loops' threads have allocated since they started: what serving requests costs the garbage
+    /// collector on the event loop transport; null on the sockets transport, whose work runs on shared threads.
+    /// </summary>
+    internal Task<long>? LoopAllocatedBytesAsync() => (_transport as EventLoop.EventLoopTransport)?.AllocatedBytesAsync();
+
     /// <summary>The append-only log, once started with persistence on.</summary>
     internal AppendOnlyLog? Log => _log;
 

@@ -106,6 +106,18 @@ internal sealed class EventLoopTransport : IServerTransport
         }
     }
 
+    /// <summary>The bytes the loops' threads have allocated since they started (read on each loop's thread, in its next turn).</summary>
+    public async Task<long> AllocatedBytesAsync()
+    {
+        var readings = _loops.Select(loop =>
+        {
+            var reading = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Post(static state => ((TaskCompletionSource<long>)state!).SetResult(GC.GetAllocatedBytesForCurrentThread()), reading);
+            return reading.Task;
+        }).ToArray();
+        return (await Task.WhenAll(readings).ConfigureAwait(false)).Sum();
+    }
+
     // On the first loop, whenever a listener is ready: accept everything that waits, and hand it out.
     private void Accept(int listenerFd, bool tls)
     {
