@@ -13,28 +13,18 @@ namespace Kv.Bench.Tests;
 public class TlsTests
 {
     private static readonly string BenchPath = ToolProcess.RecordedPath(typeof(TlsTests).Assembly, "KvBenchPath");
-    private TestCertificates _certificates = null!;
-    private string _directory = null!;
+    private TestCertificateFiles _files = null!;
 
     [OneTimeSetUp]
-    public void CreateCertificates()
-    {
-        _certificates = TestCertificates.Create();
-        _directory = Path.Combine(Path.GetTempPath(), $"kv-bench-tls-{Guid.NewGuid():N}");
-        _certificates.WritePem(_directory);
-    }
+    public void CreateCertificates() => _files = TestCertificateFiles.Create("kv-bench-tls");
 
     [OneTimeTearDown]
-    public void DisposeCertificates()
-    {
-        _certificates.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void DisposeCertificates() => _files.Dispose();
 
     [Test]
     public async Task A_set_get_run_over_tls_completes_with_no_errors(CancellationToken cancellationToken)
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         var result = await Bench(["-p", Port(server), "--tls-ca", Pem("ca.pem"), "-c", "4", "-P", "8", "-t", "set,get", "-n", "4000", "--warmup", "0", "--verify", "--json"], null, cancellationToken);
 
@@ -71,7 +61,7 @@ public class TlsTests
     [Test]
     public async Task Mutual_tls_and_auth_from_the_environment(CancellationToken cancellationToken)
     {
-        await using var server = TlsTestServer.Start(_certificates.Server, clientAuthority: _certificates.Authority, password: "bench-s3cret");
+        await using var server = TlsTestServer.Start(_files.Certificates.Server, clientAuthority: _files.Certificates.Authority, password: "bench-s3cret");
         var environment = new Dictionary<string, string?>
         {
             ["KV_TLS"] = "1",
@@ -92,7 +82,7 @@ public class TlsTests
     [Test]
     public async Task An_untrusted_certificate_exits_2_and_says_why(CancellationToken cancellationToken)
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         var result = await Bench(["-p", Port(server), "--tls", "-c", "1", "-t", "set", "-n", "10", "--warmup", "0"], null, cancellationToken);
 
@@ -104,7 +94,7 @@ public class TlsTests
     [Test]
     public async Task Tls_insecure_runs_and_warns(CancellationToken cancellationToken)
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         var result = await Bench(["-p", Port(server), "--tls-insecure", "-c", "1", "-t", "ping", "-n", "100", "--warmup", "0", "--csv"], null, cancellationToken);
 
@@ -136,7 +126,7 @@ public class TlsTests
         result.Output.Should().Contain("--tls-ca").And.Contain("--tls-cert").And.Contain("--tls-key").And.Contain("--tls-host").And.Contain("--tls-insecure");
     }
 
-    private string Pem(string name) => Path.Combine(_directory, name);
+    private string Pem(string name) => _files.Pem(name);
 
     private static string Port(TlsTestServer server) => server.Port.ToString(CultureInfo.InvariantCulture);
 

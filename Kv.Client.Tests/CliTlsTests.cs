@@ -10,30 +10,20 @@ namespace Kv.Client.Tests;
 [CancelAfter(60_000)]
 public sealed class CliTlsTests
 {
-    private TestCertificates _certificates = null!;
-    private string _directory = null!;
+    private TestCertificateFiles _files = null!;
 
     [OneTimeSetUp]
-    public void CreateCertificates()
-    {
-        _certificates = TestCertificates.Create();
-        _directory = Path.Combine(Path.GetTempPath(), $"kv-cli-tls-{Guid.NewGuid():N}");
-        _certificates.WritePem(_directory);
-    }
+    public void CreateCertificates() => _files = TestCertificateFiles.Create("kv-cli-tls");
 
     [OneTimeTearDown]
-    public void DisposeCertificates()
-    {
-        _certificates.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void DisposeCertificates() => _files.Dispose();
 
-    private string Pem(string name) => Path.Combine(_directory, name);
+    private string Pem(string name) => _files.Pem(name);
 
     [Test]
     public async Task Tls_ca_trusts_the_servers_certificate()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         (await Kv(null, "-p", Port(server), "--tls-ca", Pem("ca.pem"), "set", "k", "v")).Should().Be((0, "OK\n", string.Empty));
         (await Kv(null, "-p", Port(server), "--tls", "--tls-ca", Pem("ca.pem"), "get", "k")).Should().Be((0, "v\n", string.Empty));
@@ -43,7 +33,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task Without_tls_ca_an_untrusted_certificate_exits_2_and_says_why()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         var result = await Kv(null, "-p", Port(server), "--tls", "ping");
 
@@ -55,7 +45,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task Tls_host_is_the_name_checked()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         (await Kv(null, "-p", Port(server), "--tls-ca", Pem("ca.pem"), "--tls-host", "localhost", "ping")).Should().Be((0, "PONG\n", string.Empty));
         var wrong = await Kv(null, "-p", Port(server), "--tls-ca", Pem("ca.pem"), "--tls-host", "cache.example", "ping");
@@ -66,7 +56,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task Tls_cert_and_key_present_a_client_certificate()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server, clientAuthority: _certificates.Authority);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server, clientAuthority: _files.Certificates.Authority);
 
         var result = await Kv(null, "-p", Port(server), "--tls-ca", Pem("ca.pem"), "--tls-cert", Pem("client.pem"), "--tls-key", Pem("client.key"), "ping", "mutual");
 
@@ -77,7 +67,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task The_variables_give_the_same_options()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server, clientAuthority: _certificates.Authority);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server, clientAuthority: _files.Certificates.Authority);
         var environment = new Dictionary<string, string?>
         {
             ["KV_TLS"] = "1",
@@ -93,7 +83,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task Tls_insecure_connects_and_warns_on_standard_error()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server);
+        await using var server = TlsTestServer.Start(_files.Certificates.Server);
 
         var result = await Kv(null, "-p", Port(server), "--tls-insecure", "ping");
 
@@ -105,7 +95,7 @@ public sealed class CliTlsTests
     [Test]
     public async Task The_prompt_connects_over_tls_once_for_all_its_commands()
     {
-        await using var server = TlsTestServer.Start(_certificates.Server, password: "s3cret");
+        await using var server = TlsTestServer.Start(_files.Certificates.Server, password: "s3cret");
         var all = new Dictionary<string, string?>
         {
             ["KV_TLS"] = null, ["KV_TLS_CLIENT_CERT"] = null, ["KV_TLS_CLIENT_KEY"] = null, ["KV_TLS_HOST"] = null,

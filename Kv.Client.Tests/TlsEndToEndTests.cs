@@ -11,25 +11,15 @@ namespace Kv.Client.Tests;
 [CancelAfter(60_000)]
 public sealed class TlsEndToEndTests
 {
-    private TestCertificates _certificates = null!;
-    private string _directory = null!;
+    private TestCertificateFiles _files = null!;
 
     [OneTimeSetUp]
-    public void CreateCertificates()
-    {
-        _certificates = TestCertificates.Create();
-        _directory = Path.Combine(Path.GetTempPath(), $"kv-client-tls-e2e-{Guid.NewGuid():N}");
-        _certificates.WritePem(_directory);
-    }
+    public void CreateCertificates() => _files = TestCertificateFiles.Create("kv-client-tls-e2e");
 
     [OneTimeTearDown]
-    public void DisposeCertificates()
-    {
-        _certificates.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void DisposeCertificates() => _files.Dispose();
 
-    private string Pem(string name) => Path.Combine(_directory, name);
+    private string Pem(string name) => _files.Pem(name);
 
     private InProcessServer StartServer() => InProcessServer.Start(o => ClientTestServer.Options(o) with
     {
@@ -51,7 +41,7 @@ public sealed class TlsEndToEndTests
             User = "alice",
             Password = AuthenticationEndToEndTests.AlicePassword,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
-            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_files.Certificates.Authority], ClientCertificate = _files.Certificates.Client },
         };
 
         await using var client = await KvClient.ConnectAsync(options);
@@ -74,7 +64,7 @@ public sealed class TlsEndToEndTests
             User = "alice",
             Password = AuthenticationEndToEndTests.AlicePassword,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
-            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_files.Certificates.Authority], ClientCertificate = _files.Certificates.Client },
         };
         await using var client = await KvClient.ConnectAsync(options);
         await client.SetAsync("k", "before");
@@ -117,7 +107,7 @@ public sealed class TlsEndToEndTests
             EndPoint = $"127.0.0.1:{server.Server.TlsEndPoint!.Port}",
             User = "alice",
             Password = AuthenticationEndToEndTests.AlicePassword,
-            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_files.Certificates.Authority], ClientCertificate = _files.Certificates.Client },
         });
         var key = "alloc:key"u8.ToArray();
         var value = new byte[32];
@@ -151,7 +141,7 @@ public sealed class TlsEndToEndTests
         var options = KvClientOptions.Default with
         {
             EndPoint = $"127.0.0.1:{server.Server.TlsEndPoint!.Port}",
-            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority] },
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_files.Certificates.Authority] },
         };
 
         var connect = async () => await KvClient.ConnectAsync(options);
@@ -167,7 +157,7 @@ public sealed class TlsEndToEndTests
         {
             EndPoint = server.Address,
             ConnectTimeout = TimeSpan.FromSeconds(15),
-            Tls = KvTlsOptions.Default with { TrustedCertificates = [_certificates.Authority], ClientCertificate = _certificates.Client },
+            Tls = KvTlsOptions.Default with { TrustedCertificates = [_files.Certificates.Authority], ClientCertificate = _files.Certificates.Client },
         };
 
         var toPlain = async () => await KvClient.ConnectAsync(tls);
