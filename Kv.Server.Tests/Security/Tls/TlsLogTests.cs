@@ -9,22 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace Kv.Server.Tests.Security.Tls;
 
 /// <summary>What the TLS port logs: a failed handshake once per interval, however many fail (a scanner would fill the log).</summary>
-public sealed class TlsLogTests : IDisposable
+public sealed class TlsLogTests : TlsFixture
 {
-    private readonly TestCertificates _files = new();
-    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("Kv test CA");
-
-    public void Dispose()
-    {
-        _files.Dispose();
-        _authority.Dispose();
-    }
-
     [Test]
     public async Task Failed_handshakes_are_logged_once_per_interval_with_how_many_were_not()
     {
-        using var certificate = TestCertificates.CreateLeaf(_authority, "kv", server: true);
-        var pem = _files.WritePem(certificate, "server");
+        using var certificate = TestCertificates.CreateLeaf(Authority, "kv", server: true);
+        var pem = Files.WritePem(certificate, "server");
         using var logs = new Capture();
         await using var server = new KvServer(
             new KvServerOptions { Port = 0, TlsPort = 0, TlsCertificateFile = pem.Certificate, TlsKeyFile = pem.Key, MaxMemory = 0 },
@@ -42,7 +33,7 @@ public sealed class TlsLogTests : IDisposable
         logs.Lines.Count(l => l.Contains("TLS handshake failed")).Should().Be(1, string.Join("\n", logs.Lines));
         logs.Lines.Should().Contain(l => l.Contains("TLS certificate loaded") && l.Contains("CN=kv"));
 
-        using var tls = await TlsWireConnection.ConnectAsync(server.TlsEndPoint!, _authority);
+        using var tls = await TlsWireConnection.ConnectAsync(server.TlsEndPoint!, Authority);
         (await tls.ExecuteAsync(Command.Ping())).PayloadText.Should().Be("PONG");
     }
 
