@@ -14,15 +14,14 @@ public sealed class WireConnection : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly ArrayBufferWriter<byte> _received = new();
-    private int _consumed;
+    private readonly ReceivedResponses _responses = new();
 
     private WireConnection(Socket socket) => Socket = socket;
 
     public Socket Socket { get; }
 
     /// <summary>Bytes received but not yet parsed into a response.</summary>
-    public int Unparsed => _received.WrittenCount - _consumed;
+    public int Unparsed => _responses.Unparsed;
 
     public static async Task<WireConnection> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
     {
@@ -71,37 +70,15 @@ public sealed class WireConnection : IDisposable
     }
 
     /// <summary>The next whole response; throws on a parse error, at the end of the stream, or after the timeout.</summary>
-    public async Task<Response> ReadResponseAsync(TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        while (true)
-        {
-            var status = ResponseParser.Default.TryParse(_received.WrittenSpan.Slice(_consumed), out var view, out var error);
-            if (status == ParseStatus.Complete)
-            {
-                _consumed += view.FrameLength;
-                return view.ToResponse();
-            }
-
-            if (status == ParseStatus.Invalid)
-            {
-                throw new InvalidDataException($"The server sent an invalid response: {error}");
-            }
-
-            if (await ReceiveAsync(cts.Token) == 0)
-            {
-                throw new EndOfStreamException("The server closed the connection before a whole response arrived.");
-            }
-        }
-    }
+    public Task<Response> ReadResponseAsync(TimeSpan? timeout = null) =>
+        _responses.ReadAsync((memory, cancellationToken) => Socket.ReceiveAsync(memory, SocketFlags.None, cancellationToken), timeout ?? DefaultTimeout);
 
     /// <summary>Receives once, at most <paramref name="maxBytes"/> bytes, into the unparsed input; 0 at the end of the stream.</summary>
     public async Task<int> ReceiveSomeAsync(int maxBytes, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        var memory = _received.GetMemory(maxBytes)[..maxBytes];
-        var received = await Socket.ReceiveAsync(memory, SocketFlags.None, cts.Token);
-        _received.Advance(received);
+        var received = await Socket.ReceiveAsync(_responses.GetMemory(maxBytes), SocketFlags.None, cts.Token);
+        _responses.Advance(received);
         return received;
     }
 
@@ -120,7 +97,7 @@ public sealed class WireConnection : IDisposable
             // A reset also ends the stream.
         }
 
-        return _received.WrittenSpan.Slice(_consumed).ToArray();
+        return _responses.UnparsedBytes.ToArray();
     }
 
     /// <summary>True when the server has closed the connection (end of stream or reset) within the timeout.</summary>
@@ -176,9 +153,8 @@ public sealed class WireConnection : IDisposable
 
     private async Task<int> ReceiveAsync(CancellationToken cancellationToken)
     {
-        var memory = _received.GetMemory(64 * 1024);
-        var received = await Socket.ReceiveAsync(memory, SocketFlags.None, cancellationToken);
-        _received.Advance(received);
+        var received = await Socket.ReceiveAsync(_responses.GetMemory(64 * 1024), SocketFlags.None, cancellationToken);
+        _responses.Advance(received);
         return received;
     }
 }

@@ -16,8 +16,7 @@ namespace Kv.Server.Tests.Security.Tls;
 /// </summary>
 internal sealed class TlsWireConnection : IDisposable
 {
-    private readonly ArrayBufferWriter<byte> _received = new();
-    private int _consumed;
+    private readonly ReceivedResponses _responses = new();
 
     private TlsWireConnection(Socket socket, SslStream stream)
     {
@@ -92,32 +91,8 @@ internal sealed class TlsWireConnection : IDisposable
         return await ReadResponseAsync();
     }
 
-    public async Task<Response> ReadResponseAsync()
-    {
-        using var timeout = new CancellationTokenSource(WireConnection.DefaultTimeout);
-        while (true)
-        {
-            var status = ResponseParser.Default.TryParse(_received.WrittenSpan.Slice(_consumed), out var view, out var error);
-            if (status == ParseStatus.Complete)
-            {
-                _consumed += view.FrameLength;
-                return view.ToResponse();
-            }
-
-            if (status == ParseStatus.Invalid)
-            {
-                throw new InvalidDataException($"The server sent an invalid response: {error}");
-            }
-
-            var read = await Stream.ReadAsync(_received.GetMemory(4096), timeout.Token);
-            if (read == 0)
-            {
-                throw new EndOfStreamException("The server closed the connection before a whole response arrived.");
-            }
-
-            _received.Advance(read);
-        }
-    }
+    public Task<Response> ReadResponseAsync() =>
+        _responses.ReadAsync((memory, cancellationToken) => Stream.ReadAsync(memory, cancellationToken), WireConnection.DefaultTimeout);
 
     public void Dispose()
     {
